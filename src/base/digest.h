@@ -1,0 +1,42 @@
+// SHA-256 digests in the OCI form "sha256:<64 hex>".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace kiln {
+
+// Incremental SHA-256 (OpenSSL EVP).
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void Update(const void* data, size_t len);
+  void Update(std::string_view s) { Update(s.data(), s.size()); }
+  std::string HexDigest();     // finishes; 64 lowercase hex chars
+  std::string Digest() { return "sha256:" + HexDigest(); }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+std::string Sha256Hex(std::string_view data);
+// "sha256:" + hex.
+std::string Sha256Digest(std::string_view data);
+// Digest of a file's contents, streamed.
+Result<std::string> Sha256File(const std::string& path);
+
+// Checks "sha256:<64 lowercase hex>".
+bool IsValidDigest(std::string_view digest);
+// The hex part of a digest ("sha256:abc" -> "abc").
+std::string_view DigestHex(std::string_view digest);
+
+}  // namespace kiln

@@ -1,0 +1,38 @@
+// Small filesystem helpers with errors as Status. Writes are atomic:
+// temp file in the same directory, fsync, rename, fsync of the directory.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace kiln {
+
+Result<std::string> ReadFile(const std::string& path);
+// Atomically replaces `path` with `data` (mode applies to the new file).
+Status WriteFileAtomic(const std::string& path, std::string_view data, int mode = 0644);
+// mkdir -p.
+Status MakeDirs(const std::string& path, int mode = 0755);
+// rm -rf; a missing path is fine.
+Status RemoveAll(const std::string& path);
+bool PathExists(const std::string& path);
+Status FsyncDir(const std::string& dir);
+
+// A fresh directory under $TMPDIR (or `parent`), removed by the destructor
+// unless Release() is called.
+class TempDir {
+ public:
+  static Result<TempDir> Create(const std::string& prefix = "kiln", const std::string& parent = "");
+  TempDir(TempDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  TempDir& operator=(TempDir&& o) noexcept;
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string Release() { std::string p = std::move(path_); path_.clear(); return p; }
+
+ private:
+  explicit TempDir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
+};
+
+}  // namespace kiln

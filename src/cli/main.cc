@@ -1,0 +1,33 @@
+// kiln: a daemonless container image builder and Dockerfile toolchain.
+#include <cstdio>
+
+#include "base/log.h"
+#include "cli/app.h"
+
+#ifndef KILN_VERSION
+#define KILN_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  kiln::cli::GlobalOptions g;
+  CLI::App app{"kiln: build container images from Dockerfiles, without a daemon", "kiln"};
+  app.set_version_flag("--version", std::string("kiln ") + KILN_VERSION);
+  app.require_subcommand(1);
+  app.add_option("--root", g.root, "state directory (default: $KILN_ROOT, /var/lib/kiln as root)");
+  app.add_option("--log-level", g.log_level, "trace|debug|info|warn|error|off")->default_val("warn");
+  app.parse_complete_callback([&] { kiln::InitLogging(g.log_level); });
+
+  kiln::cli::RegisterBuild(app, g);
+  kiln::cli::RegisterLint(app, g);
+  kiln::cli::RegisterGraph(app, g);
+  kiln::cli::RegisterImages(app, g);
+  kiln::cli::RegisterRegistry(app, g);
+  kiln::cli::RegisterDebug(app, g);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return 0;
+}
