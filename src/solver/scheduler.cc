@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
-#include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/task_arena.h>
-#include <oneapi/tbb/task_group.h>
 
 #include "base/log.h"
 #include "solver/cache_key.h"
@@ -224,42 +223,62 @@ struct Scheduler::Run {
     return Status::OK();
   }
 
-  // Runs fn over `set` in dependency order, in parallel. Stops at the first error.
+  // Runs fn over `set` in dependency order, in parallel: a node starts as soon
+  // as its inputs in `set` are done, on up to max_parallelism threads. Stops
+  // starting nodes at the first error. Ops block (on processes, I/O), and
+  // TBB's tasks do not guarantee that blocked tasks leave room for others, so
+  // ops run on plain threads here; CPU-bound work inside ops may use TBB.
   Status ParallelRun(const std::vector<Node*>& set, const std::function<Status(Node*)>& fn) {
     if (set.empty()) return Status::OK();
-    std::unordered_map<Node*, std::vector<Node*>> users;
-    std::unordered_map<Node*, std::atomic<int>> pending;
-    std::unordered_set<Node*> in_set(set.begin(), set.end());
-    for (Node* n : set) pending[n] = 0;
-    for (Node* n : set) {
-      std::set<Node*> deps(n->inputs.begin(), n->inputs.end());
+    const size_t n = set.size();
+    std::unordered_map<Node*, size_t> index;
+    for (size_t i = 0; i < n; i++) index[set[i]] = i;
+    std::vector<std::vector<size_t>> users(n);
+    std::vector<int> pending(n, 0);
+    for (size_t i = 0; i < n; i++) {
+      std::set<Node*> deps(set[i]->inputs.begin(), set[i]->inputs.end());
       for (Node* d : deps) {
-        if (!in_set.count(d)) continue;
-        users[d].push_back(n);
-        pending[n]++;
+        auto it = index.find(d);
+        if (it == index.end()) continue;
+        users[it->second].push_back(i);
+        pending[i]++;
       }
     }
     int par = self->opts_.max_parallelism > 0 ? self->opts_.max_parallelism : DefaultParallelism();
-    tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(std::max(par, 1)));
-    tbb::task_arena arena(std::max(par, 1));
-    tbb::task_group tg;
-    std::function<void(Node*)> spawn = [&](Node* n) {
-      tg.run([&, n] {
-        if (self->cancel_.cancelled()) return;
-        Status st = fn(n);
-        if (!st.ok()) {
-          Fail(nullptr, st);  // a no-op unless nothing was recorded yet
-          return;
-        }
-        for (Node* u : users[n])
-          if (--pending[u] == 0) spawn(u);
-      });
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<size_t> ready;
+    size_t finished = 0, running = 0;
+    for (size_t i = 0; i < n; i++)
+      if (pending[i] == 0) ready.push_back(i);
+    auto worker = [&] {
+      std::unique_lock l(mu);
+      for (;;) {
+        cv.wait(l, [&] { return !ready.empty() || finished == n || (self->cancel_.cancelled() && running == 0); });
+        if (ready.empty() || self->cancel_.cancelled()) break;
+        size_t i = ready.front();
+        ready.pop_front();
+        running++;
+        l.unlock();
+        Status st = fn(set[i]);
+        if (!st.ok()) Fail(nullptr, st);  // a no-op unless nothing was recorded yet
+        l.lock();
+        running--;
+        finished++;
+        if (st.ok())
+          for (size_t u : users[i])
+            if (--pending[u] == 0) ready.push_back(u);
+        cv.notify_all();
+      }
+      cv.notify_all();
     };
-    arena.execute([&] {
-      for (Node* n : set)
-        if (pending[n] == 0) spawn(n);
-      tg.wait();
-    });
+    int cancel_id = self->cancel_.OnCancel([&] { std::lock_guard l(mu); cv.notify_all(); });
+    std::vector<std::thread> threads;
+    size_t nthreads = std::min<size_t>(static_cast<size_t>(std::max(par, 1)), n);
+    for (size_t t = 1; t < nthreads; t++) threads.emplace_back(worker);
+    worker();
+    for (auto& t : threads) t.join();
+    self->cancel_.Unregister(cancel_id);
     if (self->cancel_.cancelled()) {
       std::lock_guard l(fail_mu);
       return self->failure_ ? self->failure_->status : Status::Cancelled("build cancelled");

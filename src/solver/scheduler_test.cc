@@ -136,10 +136,10 @@ class ArithOp : public OpImpl {
       return one(sum);
     }
     if (fn == "block") {  // runs until cancelled
+      int id = ctx.cancel->OnCancel([this] { std::lock_guard g(w_->mu); w_->cv.notify_all(); });
       std::unique_lock l(w_->mu);
       w_->block_started = true;
       w_->cv.notify_all();
-      int id = ctx.cancel->OnCancel([this] { std::lock_guard g(w_->mu); w_->cv.notify_all(); });
       bool cancelled = w_->cv.wait_for(l, 20s, [&] { return ctx.cancel->cancelled(); });
       l.unlock();
       ctx.cancel->Unregister(id);
