@@ -153,21 +153,26 @@ class LocalContentStore : public ContentStore {
   }
 
   Result<std::string> Read(const std::string& digest, bool verify) override {
-    RETURN_IF_ERROR(CheckDigest(digest));
-    auto data = ReadFile(BlobPath(digest));
-    if (!data.ok()) return NotFoundOr(digest, data.status());
+    ASSIGN_OR_RETURN(int fd, OpenBlob(digest));
+    std::string data;
+    Status st = ReadAll(fd, BlobPath(digest), [&](const char* p, size_t n) { data.append(p, n); });
+    close(fd);
+    RETURN_IF_ERROR(st);
     if (verify) {
-      std::string actual = Sha256Digest(*data);
+      std::string actual = Sha256Digest(data);
       if (actual != digest) return Mismatch(digest, actual);
     }
     return data;
   }
 
   Status Verify(const std::string& digest) override {
-    RETURN_IF_ERROR(CheckDigest(digest));
-    auto actual = Sha256File(BlobPath(digest));
-    if (!actual.ok()) return NotFoundOr(digest, actual.status());
-    if (*actual != digest) return Mismatch(digest, *actual);
+    ASSIGN_OR_RETURN(int fd, OpenBlob(digest));
+    Sha256 h;
+    Status st = ReadAll(fd, BlobPath(digest), [&](const char* p, size_t n) { h.Update(p, n); });
+    close(fd);
+    RETURN_IF_ERROR(st);
+    std::string actual = h.Digest();
+    if (actual != digest) return Mismatch(digest, actual);
     return Status::OK();
   }
 
@@ -229,9 +234,28 @@ class LocalContentStore : public ContentStore {
     return st;
   }
 
-  Status NotFoundOr(const std::string& digest, const Status& st) {
-    if (!PathExists(BlobPath(digest))) return Status::NotFound("blob " + digest + " not in the content store");
-    return st;
+  Result<int> OpenBlob(const std::string& digest) {
+    RETURN_IF_ERROR(CheckDigest(digest));
+    int fd = open(BlobPath(digest).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) return Status::NotFound("blob " + digest + " not in the content store");
+      return Status::FromErrno(errno, "open", BlobPath(digest));
+    }
+    return fd;
+  }
+
+  template <typename F>
+  static Status ReadAll(int fd, const std::string& path, F&& sink) {
+    std::vector<char> buf(1 << 16);
+    for (;;) {
+      ssize_t n = read(fd, buf.data(), buf.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::FromErrno(errno, "read", path);
+      }
+      if (n == 0) return Status::OK();
+      sink(buf.data(), static_cast<size_t>(n));
+    }
   }
 
   Status Mismatch(const std::string& digest, const std::string& actual) {
