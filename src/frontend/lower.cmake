@@ -1,0 +1,19 @@
+# kiln_frontend: word expansion, .dockerignore, typed instructions, stages and
+# lowering of a Dockerfile Ast to the build DAG (llb). Links kiln_parser when the
+# parser library exists (parser.cmake is included first).
+add_library(kiln_frontend STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/utf8.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/shell_lex.cc
+)
+target_include_directories(kiln_frontend PUBLIC ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(kiln_frontend PUBLIC kiln_llb kiln_base)
+if(TARGET kiln_parser)
+  target_link_libraries(kiln_frontend PUBLIC kiln_parser)
+  target_compile_definitions(kiln_frontend PUBLIC KILN_HAVE_PARSER=1)
+endif()
+target_link_libraries(kiln_modules INTERFACE kiln_frontend)
+
+kiln_test(kiln_frontend_test
+  SOURCES
+    ${CMAKE_CURRENT_SOURCE_DIR}/shell_lex_test.cc
+  LIBS kiln_frontend)
