@@ -4,6 +4,10 @@
 add_library(kiln_frontend STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/utf8.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/shell_lex.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/path_util.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/pattern_matcher.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/dockerignore.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/diagnostic.cc
 )
 target_include_directories(kiln_frontend PUBLIC ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(kiln_frontend PUBLIC kiln_llb kiln_base)
@@ -16,4 +20,5 @@ target_link_libraries(kiln_modules INTERFACE kiln_frontend)
 kiln_test(kiln_frontend_test
   SOURCES
     ${CMAKE_CURRENT_SOURCE_DIR}/shell_lex_test.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/dockerignore_test.cc
   LIBS kiln_frontend)
