@@ -9,6 +9,9 @@ add_library(kiln_frontend STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/dockerignore.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/diagnostic.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/instructions.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/run_mount.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/lower.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/lower_dispatch.cc
 )
 target_include_directories(kiln_frontend PUBLIC ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(kiln_frontend PUBLIC kiln_llb kiln_base)
