@@ -95,6 +95,16 @@ Result<MountSpec> ParseMount(const std::string& csv,
     size_t eq = field.find('=');
     std::string key = field.substr(0, eq), value = eq == std::string::npos ? "" : field.substr(eq + 1);
     for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!expand) {
+      // Without an expander (instruction parsing) only from= is read; the rest
+      // is checked when the RUN is dispatched, as in BuildKit.
+      if (key == "from" && eq != std::string::npos) {
+        if (value.find('$') != std::string::npos && value.size() > value.find('$') + 1)
+          return Status::InvalidArgument("'from' doesn't support variable expansion, define alias stage instead");
+        m.from = value;
+      }
+      continue;
+    }
     if (eq == std::string::npos) {
       if (key == "readonly" || key == "ro") {
         m.readonly = true;
@@ -176,6 +186,7 @@ Result<MountSpec> ParseMount(const std::string& csv,
                                   : "did you mean " + guess + "?");
     }
   }
+  if (!expand) return m;
   bool file_info = m.type == "secret" || m.type == "ssh" || m.type == "cache";
   if (!file_info) {
     if (m.mode) return Status::InvalidArgument("mode not allowed for \"" + m.type + "\" type mounts");
