@@ -135,7 +135,7 @@ TEST(PathUtil, GoSemantics) {
 TEST(Diagnostic, CaretUnderColumn) {
   Status st = Status::InvalidArgument("unknown stage").WithLocation({"Dockerfile", 2, 6}).WithHint("did you mean x?");
   EXPECT_EQ(FormatDiagnostic(st, "FROM a\nCOPY --from=y / /\n"),
-            "Dockerfile:2:6: unknown stage\n 2 | COPY --from=y / /\n   |      ^\n  hint: did you mean x?");
+            "Dockerfile:2:6: unknown stage\n  2 | COPY --from=y / /\n    |      ^\n  hint: did you mean x?");
   EXPECT_EQ(ClosestMatch("buidl", {"base", "build"}), "build");
   EXPECT_EQ(ClosestMatch("zzzzzz", {"base", "build"}), "");
 }

@@ -7,18 +7,15 @@ add_library(kiln_frontend STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/path_util.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/pattern_matcher.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/dockerignore.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/diagnostic.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/instructions.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/run_mount.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/lower.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/lower_dispatch.cc
 )
 target_include_directories(kiln_frontend PUBLIC ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(kiln_frontend PUBLIC kiln_llb kiln_base)
-if(TARGET kiln_parser)
-  target_link_libraries(kiln_frontend PUBLIC kiln_parser)
-  target_compile_definitions(kiln_frontend PUBLIC KILN_HAVE_PARSER=1)
-endif()
+# kiln_parser also provides diagnostic.cc (FormatDiagnostic, SourceSnippet).
+target_link_libraries(kiln_frontend PUBLIC kiln_parser kiln_llb kiln_base)
+target_compile_definitions(kiln_frontend PUBLIC KILN_HAVE_PARSER=1)
 target_link_libraries(kiln_modules INTERFACE kiln_frontend)
 
 kiln_test(kiln_frontend_test
