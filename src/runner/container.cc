@@ -324,8 +324,21 @@ Result<std::string> LookPath(const std::string& file, const std::string& path) {
   return Status::InvalidArgument("exec: \"" + file + "\": executable file not found in $PATH");
 }
 
+// execve keeps ignored signals and the signal mask: start from the defaults
+// (kiln may ignore SIGPIPE, for one).
+void ResetSignals() {
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 Status SetupAndExec(const ContainerConfig& c, int sync_fd, int output_fd) {
   umask(0);
+  // A session of its own: no controlling terminal, so /dev/tty is not kiln's.
+  if (setsid() < 0) return Errno("setsid");
   int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
   if (c.process.network == ProcessSpec::Network::kNone) flags |= CLONE_NEWNET;
   if (unshare(flags) != 0) return Errno("unshare mount, uts, ipc and network namespaces");
@@ -420,6 +433,7 @@ Status SetupAndExec(const ContainerConfig& c, int sync_fd, int output_fd) {
   for (const std::string& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  ResetSignals();
   execve(exe.c_str(), argv.data(), envp.data());
   int err = errno;
   if (err == ENOENT || err == EACCES || err == ENOEXEC) {

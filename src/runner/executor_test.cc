@@ -281,6 +281,15 @@ TEST_F(ExecutorTest, ExitCodeIsReportedAsBuildKitDoes) {
   EXPECT_EQ(s.message(), "process \"/bin/sh -c sh -c 'kill -9 $$'; exit $?\" did not complete successfully: exit code: 137");
 }
 
+TEST_F(ExecutorTest, OwnSessionWithoutTerminalAndDefaultSignals) {
+  // Session 1 (its own), no controlling terminal, SIGPIPE not ignored even if kiln ignores it.
+  signal(SIGPIPE, SIG_IGN);
+  std::string out = Output(Sh("cut -d' ' -f6,7 /proc/$$/stat; "
+                              "{ echo x > /dev/tty; } 2>/dev/null || echo no-tty; grep SigIgn /proc/self/status; true"));
+  signal(SIGPIPE, SIG_DFL);
+  EXPECT_EQ(out, "1 0\nno-tty\nSigIgn:\t0000000000000000\n");
+}
+
 TEST_F(ExecutorTest, EnvAsGivenWithDefaultPathAndHome) {
   RunSpec spec = Spec({"env"});
   spec.process.env = {"FOO=bar baz", "EMPTY="};
