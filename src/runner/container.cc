@@ -61,6 +61,7 @@ std::string FsLog(int fsfd) {
   char buf[1024];
   ssize_t n;
   while ((n = read(fsfd, buf, sizeof buf - 1)) > 0) {
+    while (n > 0 && buf[n - 1] == '\n') --n;
     if (!log.empty()) log += "; ";
     log.append(buf, n);
   }
@@ -83,7 +84,8 @@ std::vector<std::string> SplitOptions(const std::string& s) {
 Result<Fd> NewFilesystem(const std::string& type, const std::string& options, const std::string& dest) {
   Fd fs(fsopen(type.c_str(), FSOPEN_CLOEXEC));
   if (fs.get() < 0) return Errno("fsopen " + type + " for " + dest);
-  for (const std::string& opt : SplitOptions(options)) {
+  for (const std::string& opt_in : SplitOptions(options)) {
+    std::string opt = opt_in;  // what an error names
     size_t eq = opt.find('=');
     std::string key = opt.substr(0, eq);
     int rc;
@@ -101,7 +103,9 @@ Result<Fd> NewFilesystem(const std::string& type, const std::string& options, co
         if (pos == std::string::npos) pos = value.size();
         std::string layer = value.substr(start, pos - start);
         rc = fsconfig(fs.get(), FSCONFIG_SET_STRING, "lowerdir+", layer.c_str(), 0);
+        if (rc != 0) opt = "lower layer " + layer;
         if (rc != 0 && first && errno == EINVAL) {
+          opt = opt_in;
           FsLog(fs.get());
           rc = fsconfig(fs.get(), FSCONFIG_SET_STRING, "lowerdir", value.c_str(), 0);
           break;
@@ -115,7 +119,7 @@ Result<Fd> NewFilesystem(const std::string& type, const std::string& options, co
     if (rc != 0) {
       int err = errno;
       std::string log = FsLog(fs.get());
-      return Errno("mount " + type + " on " + dest + ": option " + opt + (log.empty() ? "" : " [" + log + "]"), err);
+      return Errno("mount " + type + " on " + dest + ": " + opt + (log.empty() ? "" : " [" + log + "]"), err);
     }
   }
   if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {

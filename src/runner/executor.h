@@ -13,6 +13,12 @@
 //   dir: a RUN `true` leaves the upper dir empty, as BuildKit does. For a bind root
 //   the stubs created are removed afterwards when still empty (BuildKit's
 //   MountStubsCleaner), restoring the parent directory's times.
+// - A root overlay with an upper dir is mounted `volatile`: its unmount does not
+//   syncfs the upper filesystem (a native process would not sync either, and a
+//   sync costs as much as the writes). Durability of the upper dir is the
+//   snapshotter's business (e.g. one syncfs at commit). The marker this leaves
+//   in the workdir is removed after the run, so upper and work can be mounted
+//   again.
 // - Environment: `process.env` as given, plus PATH (the default
 //   /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin) and HOME (from
 //   the user's passwd entry, else "/") only when absent. USER is resolved in the

@@ -117,9 +117,38 @@ std::string HostsFile(const ProcessSpec& p) {
   return s;
 }
 
+// Throwaway files of the run dir: no fsync, they die with the run.
+Status WriteSmallFile(const std::string& path, const std::string& data) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(errno, "create", path);
+  ssize_t n = write(fd, data.data(), data.size());
+  int err = errno;
+  close(fd);
+  if (n != static_cast<ssize_t>(data.size())) return Status::FromErrno(err, "write", path);
+  return Status::OK();
+}
+
+// The value of `key` in a mount option string ("" when absent).
+std::string OptionValue(const std::string& options, const std::string& key) {
+  size_t start = 0;
+  while (start < options.size()) {
+    size_t end = options.find(',', start);
+    if (end == std::string::npos) end = options.size();
+    std::string opt = options.substr(start, end - start);
+    if (opt.rfind(key + "=", 0) == 0) return opt.substr(key.size() + 1);
+    start = end + 1;
+  }
+  return "";
+}
+
+bool HasOption(const std::string& options, const std::string& flag) {
+  return ("," + options + ",").find("," + flag + ",") != std::string::npos;
+}
+
 struct Prepared {
   ContainerConfig cfg;
   std::vector<std::string> bind_stubs;  // bind root: stubs to remove afterwards
+  std::string volatile_marker;          // overlay root: workdir/work/incompat, removed afterwards
 };
 
 Result<Prepared> Prepare(const RunSpec& spec, const std::string& dir) {
@@ -134,9 +163,9 @@ Result<Prepared> Prepare(const RunSpec& spec, const std::string& dir) {
   c.resolv_file = dir + "/resolv.conf";
   c.hostname_file = dir + "/hostname";
   RETURN_IF_ERROR(MakeDirs(c.root_mountpoint, 0755));
-  RETURN_IF_ERROR(WriteFileAtomic(c.hosts_file, HostsFile(spec.process), 0644));
-  RETURN_IF_ERROR(WriteFileAtomic(c.resolv_file, ResolvConf(spec.process.network), 0644));
-  RETURN_IF_ERROR(WriteFileAtomic(c.hostname_file, spec.process.hostname + "\n", 0644));
+  RETURN_IF_ERROR(WriteSmallFile(c.hosts_file, HostsFile(spec.process)));
+  RETURN_IF_ERROR(WriteSmallFile(c.resolv_file, ResolvConf(spec.process.network)));
+  RETURN_IF_ERROR(WriteSmallFile(c.hostname_file, spec.process.hostname + "\n"));
 
   std::vector<Stub> stubs = {{"/proc", false}, {"/dev", false}, {"/sys", false},
                              {"/etc/hosts", true}, {"/etc/resolv.conf", true}, {"/etc/hostname", true}};
@@ -147,6 +176,14 @@ Result<Prepared> Prepare(const RunSpec& spec, const std::string& dir) {
     stubs.push_back({m.dest, is_file});
   }
   if (spec.root.type == "overlay") {
+    // No syncfs of the upper filesystem when the overlay goes away (a native
+    // process does not sync either); the marker it leaves is removed afterwards.
+    std::string workdir = OptionValue(spec.root.options, "workdir");
+    if (!workdir.empty() && !OptionValue(spec.root.options, "upperdir").empty() &&
+        !HasOption(spec.root.options, "volatile")) {
+      c.root.options += ",volatile";
+      p.volatile_marker = workdir + "/work/incompat";
+    }
     c.stub_layer = dir + "/stubs";
     RETURN_IF_ERROR(MakeDirs(c.stub_layer, 0755));
     RETURN_IF_ERROR(BuildStubLayer(c.stub_layer, stubs));
@@ -197,10 +234,13 @@ Status NamespaceExecutor::Run(const RunSpec& spec, const OutputSink& output) {
   RETURN_IF_ERROR(Validate(spec));
   ASSIGN_OR_RETURN(TempDir dir, TempDir::Create("kiln-run"));
   ASSIGN_OR_RETURN(Prepared prep, Prepare(spec, dir.path()));
-  struct StubCleaner {
-    const std::vector<std::string>& stubs;
-    ~StubCleaner() { RemoveStubs(stubs); }
-  } stub_cleaner{prep.bind_stubs};
+  struct Cleaner {  // runs once the container is gone
+    const Prepared& p;
+    ~Cleaner() {
+      RemoveStubs(p.bind_stubs);
+      if (!p.volatile_marker.empty()) (void)RemoveAll(p.volatile_marker);
+    }
+  } cleaner{prep};
 
   int sv[2], out[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return Status::FromErrno(errno, "socketpair");
