@@ -61,7 +61,7 @@ std::string ReadLine(const std::string& prompt, bool echo) {
 
 struct PullArgs {
   std::string ref, platform;
-  bool quiet = false;
+  bool quiet = false, all = false;
   RegistryFlags reg;
 };
 
@@ -73,6 +73,14 @@ void RunPull(GlobalOptions& g, const PullArgs& a) {
   auto md = OrFail(cache::MetadataStore::Open(root));
   registry::RegistryClient client(a.reg.Options(), root + "/registry");
   if (!a.quiet) client.SetProgress([](const std::string& l) { fprintf(stderr, "%s\n", l.c_str()); });
+  if (a.all) {
+    if (!a.platform.empty()) Fail(Status::InvalidArgument("--all-platforms and --platform are mutually exclusive"));
+    auto target = OrFail(registry::PullAllPlatforms(client, *store, ref));
+    Check(md->PutImage(cache::ImageRecord{ref.String(), target, 0, 0}));
+    if (!a.quiet) fprintf(stderr, "pulled %s (all platforms, %s)\n", ref.Familiar().c_str(), target.digest.c_str());
+    printf("%s\n", target.digest.c_str());
+    return;
+  }
   auto img = OrFail(registry::ResolveRemote(client, *store, ref, platform));
   Check(registry::FetchLayers(client, *store, img));
   cache::ImageRecord rec;
@@ -201,6 +209,7 @@ void RegisterRegistry(CLI::App& app, GlobalOptions& g) {
             "Credentials come from $DOCKER_CONFIG/config.json (see `kiln login`).");
   c->add_option("REF", pull->ref, "image reference, e.g. busybox:1.36 or localhost:5000/app@sha256:...")->required();
   c->add_option("--platform", pull->platform, "OS/ARCH[/VARIANT] to pull from a multi-platform image (default: this machine)");
+  c->add_flag("-a,--all-platforms", pull->all, "pull every platform of a multi-platform image and keep its index");
   c->add_flag("-q,--quiet", pull->quiet, "print only the digest");
   AddRegistryFlags(c, pull->reg);
   c->callback([&g, pull] { RunPull(g, *pull); });

@@ -88,6 +88,25 @@ Result<ResolvedImage> ResolveRemote(RegistryClient& client, cache::ContentStore&
   return img;
 }
 
+Result<oci::Descriptor> PullAllPlatforms(RegistryClient& client, cache::ContentStore& store, const Reference& ref) {
+  Repository repo = client.Repo(ref);
+  ASSIGN_OR_RETURN(FetchedManifest top, repo.GetManifest(ref.ManifestRef()));
+  if (!IsIndexMediaType(top.media_type)) {
+    ASSIGN_OR_RETURN(ResolvedImage img, ResolveRemote(client, store, ref.WithDigest(top.digest), oci::Platform{}));
+    RETURN_IF_ERROR(FetchLayers(client, store, img));
+    return img.manifest;
+  }
+  ASSIGN_OR_RETURN(auto entries, ParseIndex(top.bytes, "index " + ref.String()));
+  for (const auto& e : entries) {
+    if (IsIndexMediaType(e.media_type)) return Status::Unimplemented("nested index " + e.digest + " in " + ref.String());
+    ASSIGN_OR_RETURN(ResolvedImage img, ResolveRemote(client, store, ref.WithDigest(e.digest), oci::Platform{}));
+    RETURN_IF_ERROR(FetchLayers(client, store, img));
+  }
+  RETURN_IF_ERROR(StoreBytes(store, top.bytes, top.digest));
+  client.RecordBlobSource(top.digest, repo.Name());
+  return top.Descriptor();
+}
+
 Status FetchLayers(RegistryClient& client, cache::ContentStore& store, const ResolvedImage& image) {
   Repository repo = client.Repo(image.ref);
   return ParallelFor(image.layers.size(), client.options().parallel, [&](size_t i) -> Status {

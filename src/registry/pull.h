@@ -12,6 +12,11 @@ namespace kiln::registry {
 Result<ResolvedImage> ResolveRemote(RegistryClient& client, cache::ContentStore& store, const Reference& ref,
                                     const oci::Platform& platform);
 
+// Pulls every platform of the index `ref` names (manifests, configs, layers) and returns
+// the index's descriptor; for a plain manifest, that manifest's. The index blob is stored
+// last, so it is present only when everything it lists is.
+Result<oci::Descriptor> PullAllPlatforms(RegistryClient& client, cache::ContentStore& store, const Reference& ref);
+
 // Fetches the image's layers (RegistryOptions::parallel at a time) into `store`.
 // Blobs already present are skipped. On error nothing partial is stored.
 Status FetchLayers(RegistryClient& client, cache::ContentStore& store, const ResolvedImage& image);

@@ -19,6 +19,8 @@
 #   reg_make_oci DIR TAG ARCHES [opts]   builds an OCI layout (tests/lib/make_oci.py) and prints the
 #                            digest TAG points at; ARCHES like "amd64" or "amd64,arm64,arm/v7"
 #   reg_skopeo_push DIR TAG REF [--all]  copies oci:DIR:TAG to docker://REF (plain HTTP allowed)
+#   reg_start_proxy MODE     starts tests/lib/fault_proxy.py in front of $REG_HOST (MODE: pass,
+#                            cut-once, stall); sets PROXY_HOST and PROXY_LOG
 #   reg_blob_path DIGEST     path of a blob in $REG_DATA's filesystem storage (to tamper with it)
 #   reg_cleanup              stops every process started here and removes $REG_TMP
 
@@ -149,6 +151,17 @@ reg_make_oci() {
 reg_skopeo_push() {
   local dir="$1" tag="$2" ref="$3"; shift 3
   skopeo copy -q --dest-tls-verify=false "$@" "oci:$dir:$tag" "docker://$ref" >/dev/null
+}
+
+reg_start_proxy() {
+  local port; port="$(reg_free_port)"
+  PROXY_LOG="$REG_TMP/proxy-$port.log"
+  : > "$PROXY_LOG"
+  python3 "$REG_LIB_DIR/fault_proxy.py" "$port" "$REG_HOST" "$1" "$PROXY_LOG" > "$REG_TMP/proxy-$port.out" 2>&1 &
+  REG_PIDS+=("$!")
+  PROXY_HOST="127.0.0.1:$port"
+  reg_wait_http "http://$PROXY_HOST/v2/" || { cat "$REG_TMP/proxy-$port.out" >&2; return 1; }
+  : > "$PROXY_LOG"
 }
 
 reg_blob_path() {
