@@ -168,6 +168,16 @@ Status Session::EnsurePinged() {
     pinged_ = true;
     return Status::OK();
   }
+  if (last.code() == Code::kFailedPrecondition) {
+    std::string certs = opts_.certs_dir;
+    if (certs.empty()) {
+      const char* e = getenv("KILN_CERTS_D");
+      certs = e && *e ? e : "/etc/docker/certs.d";
+    }
+    last = last.WithHint("the registry's TLS certificate is not trusted: put the CA that signed it in " + certs + "/" +
+                         host_ + "/ca.crt (or the system CA bundle), or use --insecure-registry " + host_ +
+                         " to skip verification");
+  }
   return last.WithContext("cannot reach registry " + host_);
 }
 
