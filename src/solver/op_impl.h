@@ -28,9 +28,10 @@ struct CacheMap {
   // Mixed into the key: facts learned while keying, e.g. a base image's
   // resolved manifest digest.
   std::string extra;
-  // Per input (same index as llb::Op::inputs): when set, the key uses the
-  // checksum of the input's content at these paths instead of the input's
-  // cache key (COPY from the build context keys on the files it copies).
+  // Per input (same index as llb::Op::inputs): for inputs keyed on content
+  // (their op is not cacheable, e.g. a build context), the paths whose content
+  // counts (COPY from the build context keys on the files it copies); unset =
+  // all of it. Ignored for cacheable inputs, which key by their cache key.
   std::vector<std::optional<std::vector<std::string>>> content_paths;
 };
 

@@ -195,7 +195,7 @@ struct Scheduler::Run {
       Node* in = n->inputs[i];
       KeyInput k;
       const auto& paths = n->cmap.content_paths[i];
-      if (paths || !in->cmap.cacheable) {
+      if (!in->cmap.cacheable) {  // keyed on content, narrowed to `paths` when given
         RETURN_IF_ERROR(EnsureValue(in));
         ASSIGN_OR_RETURN(ValuePtr v, OutputOf(in, n->input_outputs[i]));
         k.paths = paths ? *paths : std::vector<std::string>{};

@@ -3,8 +3,9 @@
 //
 // Solve works in two passes over the ops reachable from the targets:
 //  1. Keys: each op's cache key is computed once its inputs' keys are known
-//     (see cache_key.h). Inputs keyed on content (build contexts) are built
-//     right then, since their checksum needs the content. Cacheable ops are
+//     (see cache_key.h). Inputs keyed on content (ops that are not cacheable,
+//     such as build contexts) are built right then, since their checksum
+//     needs the content. Cacheable ops are
 //     looked up in the cache (unless OpMetadata::ignore_cache / no_cache).
 //  2. Execution: starting from the targets, every op that is not already
 //     available (cache hit) is run, its inputs first; as many ops run at once
