@@ -112,6 +112,9 @@ struct Scheduler::Run {
         if (iit == nodes.end()) return Status::InvalidArgument("op " + d + " comes before its input " + in.digest + " in the definition's order");
         node->inputs.push_back(iit->second.get());
         node->input_outputs.push_back(in.output);
+        // Ops built on a result that ignores the cache ignore it too: their
+        // cached results were made from an older version of that input.
+        node->ignore_cache = node->ignore_cache || iit->second->ignore_cache;
       }
       ASSIGN_OR_RETURN(node->impl, self->resolver_->Resolve(d, *node->op, *node->meta));
       topo.push_back(node.get());

@@ -37,7 +37,9 @@ int DefaultParallelism();
 
 struct SolveOptions {
   int max_parallelism = 0;  // <= 0: DefaultParallelism()
-  bool no_cache = false;    // every op ignores the cache (results are still saved)
+  // Every op ignores the cache (results are still saved). OpMetadata::ignore_cache
+  // does the same for one op and, transitively, the ops built on it.
+  bool no_cache = false;
   size_t log_tail_lines = 10;
 };
 

@@ -369,6 +369,20 @@ TEST(SchedulerTest, NoCacheRunsEverythingAndIgnoreCacheOnlyItsOp) {
   EXPECT_EQ(h.world.Execs("prod"), 3);
 }
 
+TEST(SchedulerTest, IgnoreCachePropagatesToDependents) {
+  llb::DefinitionBuilder b;
+  auto base = Fn(b, {"add", "base"}, {Src(b, "int://2")});
+  auto stage = Fn(b, {"add", "stage"}, {base}, {.description = "stage", .ignore_cache = true});
+  auto out = Fn(b, {"mul", "final"}, {stage, Src(b, "int://3")});
+  auto def = std::move(b).Finish(out);
+  Harness h;
+  ASSERT_TRUE(h.Solve(def, {out}).ok());
+  ASSERT_TRUE(h.Solve(def, {out}).ok());
+  EXPECT_EQ(h.world.Execs("base"), 1);
+  EXPECT_EQ(h.world.Execs("stage"), 2);
+  EXPECT_EQ(h.world.Execs("final"), 2);
+}
+
 TEST(SchedulerTest, CacheKeyFollowsInputContent) {
   llb::DefinitionBuilder b;
   auto ctx = Src(b, "var://ctx");  // like a build context: not cacheable itself
