@@ -23,4 +23,5 @@ kiln_test(kiln_frontend_test
     ${CMAKE_CURRENT_SOURCE_DIR}/shell_lex_test.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/dockerignore_test.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/lower_test.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/lower_parse_test.cc
   LIBS kiln_frontend)
