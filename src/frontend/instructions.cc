@@ -281,13 +281,15 @@ const std::map<std::string, CommandKind>& Kinds() {
   return k;
 }
 
+// The parser gives (key, value, delimiter) triples; delimiter "" marks the
+// legacy `KEY value` form.
 Status ParseKvps(const Ctx& ctx, const std::string& name, Command* c) {
   const auto& a = ctx.ins.args;
   if (a.empty()) return ctx.Error(name + " requires at least one argument");
-  if (a.size() % 2 != 0) return ctx.Error("Bad input to " + name + ", too many arguments");
-  for (size_t j = 0; j < a.size(); j += 2) {
+  if (a.size() % 3 != 0) return ctx.Error("Bad input to " + name + ", too many arguments");
+  for (size_t j = 0; j < a.size(); j += 3) {
     if (a[j].empty()) return ctx.Error(name + " names can not be blank");
-    c->kvs.push_back({a[j], a[j + 1]});
+    c->kvs.push_back({a[j], a[j + 1], a[j + 2].empty()});
   }
   return Status::OK();
 }

@@ -22,6 +22,7 @@ enum class CommandKind {
 
 struct KeyValue {
   std::string key, value;
+  bool no_delim = false;  // legacy `ENV KEY value` form (lint: LegacyKeyValueFormat)
 };
 
 struct ArgDef {

@@ -701,7 +701,11 @@ Result<llb::Definition> Lower(const Ast& ast, const LowerOptions& opts) {
   internal::Lowerer l(ast, opts);
   RETURN_IF_ERROR(l.Prepare());
   RETURN_IF_ERROR(l.Run(false));
-  RETURN_IF_ERROR(l.Run(true));
+  // The build context's source op names the paths the build uses, which are
+  // known only after every stage is dispatched: a second pass builds the DAG
+  // with them (when the first pass used the whole context or none of it, its
+  // DAG is already final).
+  if (l.NeedsSecondPass()) RETURN_IF_ERROR(l.Run(true));
   return l.Finish();
 }
 

@@ -23,4 +23,9 @@ kiln_test(kiln_frontend_test
     ${CMAKE_CURRENT_SOURCE_DIR}/shell_lex_test.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/dockerignore_test.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/lower_test.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/lower_parse_test.cc
   LIBS kiln_frontend)
+
+# Parse + lower throughput (not a test): kiln_lower_bench DIR [N].
+add_executable(kiln_lower_bench ${PROJECT_SOURCE_DIR}/bench/lower_bench.cc)
+target_link_libraries(kiln_lower_bench PRIVATE kiln_frontend)

@@ -79,6 +79,8 @@ class Lowerer {
   // paths the build uses; pass 2 builds the final DAG with them.
   Status Run(bool final_pass);
   llb::Definition Finish();
+  // True when pass 1 learned context paths that change the context source op.
+  bool NeedsSecondPass() const { return follow_paths_ && !follow_paths_->empty(); }
   Outline MakeOutline() const;
 
  private:

@@ -128,10 +128,10 @@ TEST(Lower, ArgAndEnvResolution) {
                 .Add("FROM", {"$IMAGE"})
                 .Add("ARG", {"VERSION=1.0"})
                 .Add("ARG", {"FLAVOR"})
-                .Add("ENV", {"APP_VERSION", "$VERSION", "APP_FLAVOR", "${FLAVOR:-plain}"})
-                .Add("ENV", {"HOME_DIR", "/home/app"})
+                .Add("ENV", {"APP_VERSION", "$VERSION", "=", "APP_FLAVOR", "${FLAVOR:-plain}", "="})
+                .Add("ENV", {"HOME_DIR", "/home/app", ""})
                 .Add("RUN", {"echo \"$APP_VERSION $APP_FLAVOR $HOME_DIR $VERSION\" > /info"})
-                .Add("LABEL", {"version", "$VERSION"})
+                .Add("LABEL", {"version", "$VERSION", "="})
                 .Build();
   LowerOptions o = Opts();
   o.build_args["VERSION"] = "2.5";
@@ -183,7 +183,7 @@ TEST(Lower, EnvOverridesArg) {
   Ast ast = AstBuilder()
                 .Add("FROM", {"busybox"})
                 .Add("ARG", {"MODE=dev"})
-                .Add("ENV", {"MODE", "prod"})
+                .Add("ENV", {"MODE", "prod", "="})
                 .Add("RUN", {"echo $MODE"})
                 .Build();
   LowerOptions o = Opts();
@@ -202,7 +202,7 @@ TEST(Lower, ConfigAndHistoryFields) {
                 .Add("WORKDIR", {"sub"})
                 .Add("USER", {"65534"})
                 .Add("EXPOSE", {"8000"})
-                .Add("ENV", {"MODE", "prod"})
+                .Add("ENV", {"MODE", "prod", "="})
                 .Json("CMD", {"sh", "-c", "echo $MODE"})
                 .Add("ENTRYPOINT", {"run it"})
                 .Add("STOPSIGNAL", {"SIGINT"})
