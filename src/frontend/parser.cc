@@ -155,6 +155,7 @@ class Builder {
     RETURN_IF_ERROR(Heredocs(node, line, pos, i, &ins, &last_line));
     std::string_view last_text = TrimNewline(lines_[last_line - 1].text);
     ins.range.end = {last_line, std::max<int>(1, static_cast<int>(last_text.size()))};
+    for (Instruction& child : ins.next) child.range.end = ins.range.end;
     ast_->instructions.push_back(std::move(ins));
     return Status::OK();
   }
@@ -178,7 +179,6 @@ class Builder {
     for (const auto& c : node.child) {
       Instruction child = Convert(c, line, pos);
       child.original = line.substr(std::min(line.size(), c.keyword_offset));
-      child.range.end = ins.range.end;
       ins.next.push_back(std::move(child));
     }
     return ins;

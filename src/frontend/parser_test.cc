@@ -454,3 +454,15 @@ TEST(Fixtures, EveryParserFixtureParses) {
 
 }  // namespace
 }  // namespace kiln::frontend
+
+namespace kiln::frontend {
+namespace {
+TEST(ParserErrors, ChainedOnbuild) {
+  auto r = Parse("FROM a\nONBUILD onbuild RUN x\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), ::testing::StartsWith("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"));
+  EXPECT_EQ(r.status().location().line, 2);
+  EXPECT_EQ(r.status().location().column, 9);
+}
+}  // namespace
+}  // namespace kiln::frontend
