@@ -466,3 +466,62 @@ TEST(ParserErrors, ChainedOnbuild) {
 }
 }  // namespace
 }  // namespace kiln::frontend
+
+namespace kiln::frontend {
+namespace {
+
+// BuildKit's TestParseExtractsHeredoc cases (minus `USER <<INVALID`, whose
+// next line is an unknown instruction, an error in kiln). Content is chomped
+// for <<-, as ast.h promises; BuildKit chomps one layer later.
+TEST(ParserHeredoc, BuildKitCasesWithoutUnknownInstruction) {
+  std::string text =
+      "FROM alpine:3.6\n"
+      "RUN 3<<EMPTY2\nEMPTY2\n"
+      "RUN \"<<NOHEREDOC\"\n"
+      "RUN <<-UNINDENT2\n\tbaz\n\tquux\n\tUNINDENT2\n"
+      "RUN <<COMMENT\n# internal comment\necho foo bar # trailing comment\nCOMMENT\n"
+      "RUN --mount=type=cache,target=/foo <<MOUNT\necho hello\nMOUNT\n"
+      "COPY <<X <<Y /dest\nY\nX\nX\nY\n"
+      "RUN <<eo'f'\necho foo\neof\n"
+      "RUN <<eo\\'f\necho foo\neo'f\n"
+      "RUN <<'e'o\\'f\necho foo\neo'f\n"
+      "RUN <<'one two'\necho bar\none two\n"
+      "RUN <<$EOF\n$EOF\n"
+      "RUN <<  EOF\nEOF\n"
+      "RUN <<  EOF  > foo\nEOF\n"
+      "RUN << -EOF\n-EOF\n"
+      "RUN [\"<<EOF\"]\n";
+  auto r = Parse(text);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const auto& in = r->instructions;
+  ASSERT_EQ(in.size(), 16u);
+  auto one = [&](size_t i, const std::string& name, const std::string& content, bool expand) {
+    SCOPED_TRACE(in[i].original);
+    ASSERT_EQ(in[i].heredocs.size(), 1u);
+    EXPECT_EQ(in[i].heredocs[0].name, name);
+    EXPECT_EQ(in[i].heredocs[0].content, content);
+    EXPECT_EQ(in[i].heredocs[0].expand, expand);
+  };
+  one(1, "EMPTY2", "", true);
+  EXPECT_EQ(in[1].heredocs[0].file_descriptor, 3);
+  EXPECT_TRUE(in[2].heredocs.empty());
+  one(3, "UNINDENT2", "baz\nquux\n", true);
+  one(4, "COMMENT", "# internal comment\necho foo bar # trailing comment\n", true);
+  one(5, "MOUNT", "echo hello\n", true);
+  ASSERT_EQ(in[6].heredocs.size(), 2u);
+  EXPECT_EQ(in[6].heredocs[0].content, "Y\n");
+  EXPECT_EQ(in[6].heredocs[1].content, "X\n");
+  one(7, "eof", "echo foo\n", false);
+  one(8, "eo'f", "echo foo\n", true);
+  one(9, "eo'f", "echo foo\n", false);
+  one(10, "one two", "echo bar\n", false);
+  one(11, "$EOF", "", true);
+  one(12, "EOF", "", true);
+  one(13, "EOF", "", true);
+  one(14, "-EOF", "", true);
+  EXPECT_TRUE(in[15].heredocs.empty());
+  EXPECT_TRUE(in[15].json);
+}
+
+}  // namespace
+}  // namespace kiln::frontend
