@@ -61,9 +61,21 @@ struct Segment {
 
 class Builder {
  public:
-  Builder(Ast* ast, const std::vector<SourceLine>& lines) : ast_(ast), lines_(lines) {}
+  Builder(Ast* ast, const std::vector<SourceLine>& lines, size_t bom)
+      : ast_(ast), lines_(lines), bom_(bom) {}
 
   Status Run() {
+    // BuildKit reads lines with a bufio.Scanner and its 64 KiB token limit.
+    constexpr size_t kMaxLine = 65535;
+    for (size_t k = 0; k < lines_.size(); ++k) {
+      size_t len = lines_[k].text.size() + (k == 0 ? bom_ : 0);
+      if (len > kMaxLine) {
+        return SourceError(*ast_, {static_cast<int>(k) + 1, 1},
+                           "dockerfile line greater than max allowed size of 65535",
+                           "split the line with line continuations (end a line with the escape "
+                           "character and go on on the next)");
+      }
+    }
     size_t i = 0;
     while (i < lines_.size()) RETURN_IF_ERROR(Logical(&i));
     if (ast_->instructions.empty()) {
@@ -326,6 +338,7 @@ class Builder {
 
   Ast* ast_;
   const std::vector<SourceLine>& lines_;
+  size_t bom_;  // bytes of BOM removed from the first line
   std::vector<std::string> comments_;
   bool directives_done_ = false;
 };
@@ -335,11 +348,15 @@ class Builder {
 Result<Ast> Parse(std::string_view text, const std::string& filename) {
   Ast ast;
   ast.filename = filename;
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  size_t bom = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    text.remove_prefix(3);
+    bom = 3;
+  }
   ast.source = std::string(text);
   auto lines = internal::ParseSourceLines(ast.source);
   if (!lines.ok()) return lines.status().WithContext(filename);
-  Builder b(&ast, *lines);
+  Builder b(&ast, *lines, bom);
   RETURN_IF_ERROR(b.Run());
   return ast;
 }

@@ -525,3 +525,17 @@ TEST(ParserHeredoc, BuildKitCasesWithoutUnknownInstruction) {
 
 }  // namespace
 }  // namespace kiln::frontend
+
+namespace kiln::frontend {
+namespace {
+TEST(ParserErrors, LineTooLong) {
+  std::string ok = "FROM a\nLABEL x=" + std::string(65535 - 8, 'a') + "\n";
+  EXPECT_TRUE(Parse(ok).ok());
+  std::string bad = "FROM a\nLABEL x=" + std::string(65536 - 8, 'a') + "\n";
+  auto r = Parse(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), ::testing::StartsWith("dockerfile line greater than max allowed size of 65535"));
+  EXPECT_EQ(r.status().location().line, 2);
+}
+}  // namespace
+}  // namespace kiln::frontend
