@@ -164,7 +164,7 @@ class Builder {
     ins.comments = std::move(comments_);
     comments_.clear();
 
-    RETURN_IF_ERROR(Heredocs(node, line, pos, i, &ins, &last_line));
+    RETURN_IF_ERROR(Heredocs(line, pos, i, &ins, &last_line));
     std::string_view last_text = TrimNewline(lines_[last_line - 1].text);
     ins.range.end = {last_line, std::max<int>(1, static_cast<int>(last_text.size()))};
     for (Instruction& child : ins.next) child.range.end = ins.range.end;
@@ -173,22 +173,26 @@ class Builder {
   }
 
   template <typename PosFn>
-  Instruction Convert(const internal::RawNode& node, const std::string& line, PosFn& pos) {
+  Instruction Convert(internal::RawNode& node, const std::string& line, PosFn& pos) {
     Instruction ins;
     ins.keyword = text::ToLower(node.keyword);
-    ins.keyword_as_written = node.keyword;
+    ins.keyword_as_written = std::move(node.keyword);
     ins.json = node.json;
     ins.original = line;
     ins.range.start = pos(node.keyword_offset);
-    for (const auto& f : node.flags) {
-      ins.flags.push_back(f.text);
+    ins.flags.reserve(node.flags.size());
+    ins.flag_positions.reserve(node.flags.size());
+    for (auto& f : node.flags) {
+      ins.flags.push_back(std::move(f.text));
       ins.flag_positions.push_back(pos(f.offset));
     }
-    for (const auto& a : node.args) {
-      ins.args.push_back(a.text);
+    ins.args.reserve(node.args.size());
+    ins.arg_positions.reserve(node.args.size());
+    for (auto& a : node.args) {
+      ins.args.push_back(std::move(a.text));
       ins.arg_positions.push_back(pos(a.offset));
     }
-    for (const auto& c : node.child) {
+    for (auto& c : node.child) {
       Instruction child = Convert(c, line, pos);
       child.original = line.substr(std::min(line.size(), c.keyword_offset));
       ins.next.push_back(std::move(child));
@@ -217,11 +221,11 @@ class Builder {
   }
 
   template <typename PosFn>
-  Status Heredocs(const internal::RawNode& node, const std::string& line, PosFn& pos, size_t* i,
-                  Instruction* ins, int* last_line) {
-    const internal::RawNode* n = &node;
-    if (text::ToLower(n->keyword) == "onbuild" && !n->child.empty()) n = &n->child[0];
-    if (!HeredocKeyword(text::ToLower(n->keyword)) || n->json) return Status::OK();
+  Status Heredocs(const std::string& line, PosFn& pos, size_t* i, Instruction* ins,
+                  int* last_line) {
+    const Instruction* n = ins;
+    if (n->keyword == "onbuild" && !n->next.empty()) n = &n->next[0];
+    if (!HeredocKeyword(n->keyword) || n->json) return Status::OK();
     if (line.find("<<") == std::string::npos) return Status::OK();
     for (internal::HeredocStart& h : internal::HeredocsFromLine(line)) {
       Heredoc doc;
