@@ -443,9 +443,13 @@ TEST(Fixtures, EveryParserFixtureParses) {
   std::filesystem::path dir = std::filesystem::path(KILN_SOURCE_DIR) / "tests/fixtures/parser";
   int n = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() == ".bad") continue;
     SCOPED_TRACE(e.path().string());
     auto r = Parse(ReadAll(e.path()), e.path().string());
+    if (e.path().extension() == ".bad") {  // must be rejected, with a location
+      ASSERT_FALSE(r.ok());
+      EXPECT_GT(r.status().location().line, 0);
+      continue;
+    }
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     ++n;
   }
