@@ -288,8 +288,9 @@ class Builder {
     if (directives_done_) {
       // Not BuildKit: flag a directive that BuildKit silently treats as a comment.
       std::string_view t = text::TrimLeftSpace(token);
+      // (Not for `check`: kiln lint reads `# check=...` comments above an instruction.)
       if (!t.empty() && t[0] == '#' && MatchDirective(text::TrimLeftSpace(t.substr(1)), &key, &value) &&
-          IsDirectiveName(text::ToLower(key))) {
+          (text::ToLower(key) == "syntax" || text::ToLower(key) == "escape")) {
         ParseWarning w;
         w.rule = "MisplacedDirective";
         w.message = "parser directive `" + text::ToLower(key) +
