@@ -143,11 +143,12 @@ class Builder {
       ast_->warnings.push_back(std::move(w));
     }
 
+    // Segments are sorted by offset: the last one starting at or before `off`.
     auto pos = [&](size_t off) {
-      const Segment* s = &segs[0];
-      for (const Segment& g : segs)
-        if (g.offset <= off) s = &g;
-      return Position{s->line, s->column + static_cast<int>(off - s->offset)};
+      auto it = std::upper_bound(segs.begin(), segs.end(), off,
+                                 [](size_t o, const Segment& g) { return o < g.offset; });
+      const Segment& s = *(it == segs.begin() ? it : it - 1);
+      return Position{s.line, s.column + static_cast<int>(off - s.offset)};
     };
 
     internal::RawNode node;
