@@ -114,7 +114,10 @@ struct Scheduler::Run {
         node->input_outputs.push_back(in.output);
         // Ops built on a result that ignores the cache ignore it too: their
         // cached results were made from an older version of that input.
-        node->ignore_cache = node->ignore_cache || iit->second->ignore_cache;
+        // Sources are exempt: one source op (a base image) is shared by
+        // stages that ignore the cache and stages that do not.
+        if (!std::holds_alternative<llb::SourceOp>(iit->second->op->kind))
+          node->ignore_cache = node->ignore_cache || iit->second->ignore_cache;
       }
       ASSIGN_OR_RETURN(node->impl, self->resolver_->Resolve(d, *node->op, *node->meta));
       topo.push_back(node.get());
