@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -136,8 +137,35 @@ Status PrintFailure(const solver::SolveFailure& f, const llb::Definition& def) {
   return Status::OK();
 }
 
+// The snapshotter, probing overlayfs only the first time: the kind that worked
+// is remembered in ROOT/snapshotter-kind (one root never mixes kinds; the
+// probe mounts and syncs, which would cost every build).
+Result<std::unique_ptr<cache::Snapshotter>> OpenSnapshotterRemembered(const std::string& root) {
+  const std::string file = root + "/snapshotter-kind";
+  cache::SnapshotterOptions o;
+  const char* env = getenv("KILN_SNAPSHOTTER");
+  if (!(env && *env)) {
+    auto kind = ReadFile(file);
+    if (kind.ok() && (*kind == "overlayfs" || *kind == "copy")) o.kind = *kind;
+  }
+  ASSIGN_OR_RETURN(auto sn, cache::OpenSnapshotter(root, o));
+  if (o.kind.empty() && !(env && *env)) (void)WriteFileAtomic(file, sn->Kind());
+  return sn;
+}
+
+// Logs how long each phase took (--log-level debug).
+struct PhaseTimer {
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  void Mark(const char* phase) {
+    auto now = std::chrono::steady_clock::now();
+    spdlog::debug("build: {} took {:.1f} ms", phase, std::chrono::duration<double, std::milli>(now - last).count());
+    last = now;
+  }
+};
+
 int RunBuild(GlobalOptions& g, BuildFlags& f) {
   const std::string root = g.ResolvedRoot();
+  PhaseTimer timer;
   // Flags that need no store.
   if (!f.platform.empty()) {
     auto p = oci::ParsePlatform(f.platform);
@@ -199,17 +227,22 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
     return 1;
   }
 
+  timer.Mark("parse");
   // The store, the registry and the executor.
   auto content = cache::OpenLocalContentStore(root);
   if (!content.ok()) Fail(content.status().WithContext("open kiln's store at " + root));
+  timer.Mark("open content");
   auto metadata = cache::MetadataStore::Open(root);
   if (!metadata.ok()) Fail(metadata.status().WithContext("open kiln's metadata at " + root));
-  auto snapshotter = cache::OpenSnapshotter(root);
+  auto snapshotter = OpenSnapshotterRemembered(root);
   if (!snapshotter.ok()) Fail(snapshotter.status().WithContext("open kiln's snapshots at " + root));
+  timer.Mark("open snapshotter");
   registry::RegistryClient client(registry::RegistryOptions{}, root + "/registry");
   auto images = registry::NewLocalFirstImageSource(&client, content->get(), metadata->get(), f.pull);
+  timer.Mark("open registry");
   auto executor = runner::NewNamespaceExecutor();
 
+  timer.Mark("open store");
   // Lower.
   SourceMetaResolver meta(images.get());
   frontend::LowerOptions lo;
@@ -243,6 +276,7 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   for (const auto& [name, v] : lo.build_contexts)
     if (v.find("://") == std::string::npos) local_dirs[name] = v;
 
+  timer.Mark("lower");
   // Solve.
   solver::BuildDeps deps;
   deps.root = root;
@@ -282,6 +316,7 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
     snapshot = *key;
   }
   g_running = nullptr;
+  timer.Mark("solve");
 
   // Export.
   solver::SnapshotBuildResult result(&resolver, snapshot, def->image_config);
@@ -320,7 +355,9 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   ev.kind = solver::ProgressEvent::Kind::kDone;
   progress->Event(ev);
   progress->Close();
+  timer.Mark("export");
   Status fin = resolver.Finish();
+  timer.Mark("finish");
   if (!fin.ok()) spdlog::warn("{}", fin.ToString());
 
   const exporter::ExportResponse* resp = nullptr;

@@ -132,7 +132,7 @@ class ImageSourceOp : public OpImpl {
       if (!st.ok() || !st->committed) {
         if (ctx.cancel->cancelled()) return Status::Cancelled("build cancelled");
         if (!fetched) {
-          ctx.log("resolve " + image_.ref.String() + "@" + image_.manifest.digest + "\n");
+          ctx.log("resolve " + image_.ref.String() + "\n");
           RETURN_IF_ERROR(d.images->Fetch(image_));
           fetched = true;
         }
