@@ -2,14 +2,17 @@
 // The one place where the solver's collaborators are chosen: the local store
 // (content, metadata, snapshots), the registry's image source, the namespace
 // executor and the exporters.
+#include <semaphore.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -59,12 +62,39 @@ class SourceMetaResolver : public frontend::ImageMetaResolver {
   registry::ImageSource* src_;
 };
 
-solver::Scheduler* g_running = nullptr;
+// Ctrl-C / SIGTERM: the handler only does async-signal-safe things (kill the
+// containers, post a semaphore); a watcher thread then cancels the build, which
+// stops cleanly (nothing half-built is cached) and exits 1.
+sem_t g_signal_sem;
+std::atomic<bool> g_signalled{false};
 
 void OnSignal(int) {
   runner::KillAllContainers();
-  if (g_running) g_running->Cancel();
+  g_signalled.store(true);
+  sem_post(&g_signal_sem);
 }
+
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(solver::Scheduler* s) {
+    sem_init(&g_signal_sem, 0, 0);
+    thread_ = std::thread([s] {
+      sem_wait(&g_signal_sem);
+      if (g_signalled.load()) s->Cancel();
+    });
+    signal(SIGINT, OnSignal);
+    signal(SIGTERM, OnSignal);
+  }
+  ~SignalWatcher() {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    sem_post(&g_signal_sem);  // wakes the watcher without a signal
+    thread_.join();
+  }
+
+ private:
+  std::thread thread_;
+};
 
 // "K=V" or "K" (taken from the environment, skipped when unset).
 std::map<std::string, std::string> ParseBuildArgs(const std::vector<std::string>& args) {
@@ -110,6 +140,7 @@ Result<std::pair<std::string, solver::SecretSource>> ParseSecret(const std::stri
 }
 
 Status PrintFailure(const solver::SolveFailure& f, const llb::Definition& def) {
+  if (f.description.empty()) return Status::OK();  // cancelled, or not an op's failure
   fprintf(stderr, "------\n > %s:\n", f.description.c_str());
   for (const auto& l : f.last_lines) fprintf(stderr, "%s\n", l.c_str());
   fprintf(stderr, "------\n");
@@ -295,16 +326,14 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   solver::SolveOptions so;
   so.max_parallelism = f.max_parallelism;
   solver::Scheduler scheduler(&resolver, &cache, progress.get(), so);
-  g_running = &scheduler;
-  signal(SIGINT, OnSignal);
-  signal(SIGTERM, OnSignal);
+  auto watcher = std::make_unique<SignalWatcher>(&scheduler);
 
   std::string snapshot;
   if (def->output) {
     auto res = scheduler.Solve(*def, {*def->output});
     if (!res.ok()) {
+      watcher.reset();
       progress->Close();
-      g_running = nullptr;
       (void)resolver.Finish();
       if (scheduler.failure()) (void)PrintFailure(*scheduler.failure(), *def);
       fprintf(stderr, "ERROR: failed to solve: %s\n", res.status().message().c_str());
@@ -315,7 +344,7 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
     if (!key.ok()) Fail(key.status());
     snapshot = *key;
   }
-  g_running = nullptr;
+  watcher.reset();
   timer.Mark("solve");
 
   // Export.

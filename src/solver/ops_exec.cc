@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <set>
+#include <sstream>
 
 #include "base/digest.h"
 #include "base/fs.h"
@@ -68,6 +69,7 @@ class ExecOpImpl : public OpImpl {
 
     ASSIGN_OR_RETURN(std::string parent, SnapshotKeyOf(input(e_.mounts[0].input)));
     ASSIGN_OR_RETURN(auto root, ActiveSnapshot::Prepare(r_, parent));
+    RETURN_IF_ERROR(CreateMountpoints(*root));
     runner::RunSpec spec;
     spec.root.dest = "/";
     if (root->spec().type == "overlay") {
@@ -226,6 +228,35 @@ class ExecOpImpl : public OpImpl {
   }
 
  private:
+  // The directories cache and tmpfs mounts cover stay in the layer, as the
+  // reference builder (BuildKit in docker 20.10) leaves them: create them
+  // before the run, so the runner does not treat them as its own stubs.
+  Status CreateMountpoints(ActiveSnapshot& root) {
+    std::vector<std::string> dirs;
+    for (size_t i = 1; i < e_.mounts.size(); i++) {
+      const auto& m = e_.mounts[i];
+      if ((m.type == llb::MountType::kCache || m.type == llb::MountType::kTmpfs) && m.dest != "/") dirs.push_back(m.dest);
+    }
+    if (dirs.empty()) return Status::OK();
+    ASSIGN_OR_RETURN(std::string dir, root.Dir());
+    for (const auto& d : dirs) {
+      std::string path = dir;
+      std::stringstream ss(d);
+      for (std::string part; std::getline(ss, part, '/');) {
+        if (part.empty() || part == ".") continue;
+        if (part == "..") break;  // never leave the root
+        path += "/" + part;
+        struct stat st;
+        if (lstat(path.c_str(), &st) == 0) {
+          if (!S_ISDIR(st.st_mode)) break;  // a symlink or file: the runner resolves it
+          continue;
+        }
+        if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return Status::FromErrno(errno, "mkdir", path);
+      }
+    }
+    return root.Release();
+  }
+
   BuildOpResolver* r_;
   const llb::Op& op_;
   llb::ExecOp e_;

@@ -42,6 +42,8 @@ class ActiveSnapshot {
   const std::string& key() const { return key_; }
   // The snapshot as a directory in kiln's own view (mounted when overlay).
   Result<std::string> Dir();
+  // Unmounts what Dir() mounted (the snapshot stays active).
+  Status Release();
   // Unmounts and commits; returns the committed key.
   Result<std::string> Commit();
 

@@ -64,12 +64,18 @@ Result<std::string> ActiveSnapshot::Dir() {
   return dir_;
 }
 
-Result<std::string> ActiveSnapshot::Commit() {
+Status ActiveSnapshot::Release() {
   if (mounted_) {
     ASSIGN_OR_RETURN(MountNamespace * ns, r_->Mounts());
     RETURN_IF_ERROR(ns->Unmount(dir_));
     mounted_ = false;
   }
+  dir_.clear();
+  return Status::OK();
+}
+
+Result<std::string> ActiveSnapshot::Commit() {
+  RETURN_IF_ERROR(Release());
   std::string name = r_->NewKey("snap");
   RETURN_IF_ERROR(r_->deps().snapshotter->Commit(name, key_));
   committed_ = true;
