@@ -69,7 +69,7 @@ class ExecOpImpl : public OpImpl {
 
     ASSIGN_OR_RETURN(std::string parent, SnapshotKeyOf(input(e_.mounts[0].input)));
     ASSIGN_OR_RETURN(auto root, ActiveSnapshot::Prepare(r_, parent));
-    RETURN_IF_ERROR(CreateMountpoints(*root));
+    RETURN_IF_ERROR(CreateMountpoints(*root, ctx));
     runner::RunSpec spec;
     spec.root.dest = "/";
     if (root->spec().type == "overlay") {
@@ -228,22 +228,43 @@ class ExecOpImpl : public OpImpl {
   }
 
  private:
-  // The directories cache and tmpfs mounts cover stay in the layer, as the
-  // reference builder (BuildKit in docker 20.10) leaves them: create them
-  // before the run, so the runner does not treat them as its own stubs.
-  Status CreateMountpoints(ActiveSnapshot& root) {
-    std::vector<std::string> dirs;
+  // Mountpoints stay in the layer as the reference builder (BuildKit in docker
+  // 20.10) leaves them: the parent directories of every mount's target, and
+  // the target itself when it is a directory (cache, tmpfs, a directory bind).
+  // They are created before the run, so the runner does not treat them as its
+  // own stubs (file stubs, such as a secret's, are still removed by it).
+  Status CreateMountpoints(ActiveSnapshot& root, const OpContext& ctx) {
+    std::vector<std::pair<std::string, bool>> targets;  // path, is a directory
+    const BuildDeps& d = r_->deps();
     for (size_t i = 1; i < e_.mounts.size(); i++) {
       const auto& m = e_.mounts[i];
-      if ((m.type == llb::MountType::kCache || m.type == llb::MountType::kTmpfs) && m.dest != "/") dirs.push_back(m.dest);
+      if (m.dest.empty() || m.dest == "/") continue;
+      switch (m.type) {
+        case llb::MountType::kCache:
+        case llb::MountType::kTmpfs:
+          targets.emplace_back(m.dest, true);
+          break;
+        case llb::MountType::kBind:
+          targets.emplace_back(m.dest, BindSourceIsDir(m, ctx));
+          break;
+        case llb::MountType::kSecret:
+          if (d.secrets.count(m.secret_id)) targets.emplace_back(m.dest, false);
+          break;
+        case llb::MountType::kSsh:
+          if (d.ssh.count(m.secret_id)) targets.emplace_back(m.dest, false);
+          break;
+      }
     }
-    if (dirs.empty()) return Status::OK();
+    if (targets.empty()) return Status::OK();
     ASSIGN_OR_RETURN(std::string dir, root.Dir());
-    for (const auto& d : dirs) {
+    for (const auto& [target, is_dir] : targets) {
+      std::vector<std::string> parts;
+      std::stringstream ss(target);
+      for (std::string part; std::getline(ss, part, '/');)
+        if (!part.empty() && part != ".") parts.push_back(part);
+      if (!is_dir && !parts.empty()) parts.pop_back();
       std::string path = dir;
-      std::stringstream ss(d);
-      for (std::string part; std::getline(ss, part, '/');) {
-        if (part.empty() || part == ".") continue;
+      for (const auto& part : parts) {
         if (part == "..") break;  // never leave the root
         path += "/" + part;
         struct stat st;
@@ -255,6 +276,25 @@ class ExecOpImpl : public OpImpl {
       }
     }
     return root.Release();
+  }
+
+  bool BindSourceIsDir(const llb::Mount& m, const OpContext& ctx) {
+    if (m.selector.empty() || m.selector == "/") return true;
+    if (m.input < 0 || static_cast<size_t>(m.input) >= ctx.inputs.size()) return true;
+    const ValuePtr& v = ctx.inputs[m.input];
+    struct stat st;
+    if (auto* lv = dynamic_cast<const LocalValue*>(v.get())) {
+      auto dir = lv->Dir();
+      return dir.ok() && stat(JoinSel(*dir, m.selector).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    auto key = SnapshotKeyOf(v);
+    if (!key.ok()) return true;
+    auto view = r_->deps().snapshotter->View(*key);
+    if (!view.ok()) return true;
+    std::vector<std::string> dirs = view->type == "overlay" ? view->lowers : std::vector<std::string>{view->dir};
+    for (const auto& l : dirs)
+      if (lstat(JoinSel(l, m.selector).c_str(), &st) == 0) return S_ISDIR(st.st_mode);
+    return true;
   }
 
   BuildOpResolver* r_;

@@ -62,12 +62,12 @@ echo y > "$ctx/ignored.txt"
 kb -f "$ctx/Dockerfile.all" "$ctx" >"$WORK/8.log" 2>&1 || fail "rebuild with .dockerignore"
 grep -q '^#[0-9]* [0-9.]* ran-list' "$WORK/8.log" && { cat "$WORK/8.log"; fail "changing an ignored file invalidated COPY ."; }
 
-# Independent stages run at once: two 1-second sleeps take well under 2 s.
+# Independent stages run at once: two 2-second sleeps take well under the 4 s they take in turn.
 cat >"$ctx/Dockerfile.par" <<EOF
 FROM $BASE AS a
-RUN sleep 1; echo a > /a
+RUN sleep 2; echo a > /a
 FROM $BASE AS b
-RUN sleep 1; echo b > /b
+RUN sleep 2; echo b > /b
 FROM $BASE
 COPY --from=a /a /a
 COPY --from=b /b /b
@@ -75,6 +75,6 @@ EOF
 start=$(date +%s%N)
 kb -f "$ctx/Dockerfile.par" "$ctx" >"$WORK/9.log" 2>&1 || { cat "$WORK/9.log"; fail "parallel build"; }
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-echo "two parallel 1 s stages: ${ms} ms"
-[ "$ms" -lt 1950 ] || fail "stages did not run in parallel (${ms} ms)"
+echo "two parallel 2 s stages: ${ms} ms"
+[ "$ms" -lt 3600 ] || fail "stages did not run in parallel (${ms} ms)"
 echo "build_cache: ok"
