@@ -269,6 +269,9 @@ class LocalContentStore : public ContentStore {
 }  // namespace
 
 Result<std::string> ContentStore::Put(std::string_view data) {
+  // A blob that is already there is not written again (no temp file, no fsync).
+  std::string digest = Sha256Digest(data);
+  if (Has(digest)) return digest;
   ASSIGN_OR_RETURN(auto w, NewWriter());
   RETURN_IF_ERROR(w->Write(data.data(), data.size()));
   return w->Commit();

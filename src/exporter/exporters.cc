@@ -61,6 +61,9 @@ class ImageExporter : public Exporter {
   Result<ExportResult> Export(BuildResult& result) override {
     ASSIGN_OR_RETURN(AssembledImage img, CommitImage(result, spec_, deps_));
     for (const auto& n : names_) {
+      // Unchanged name (a cached rebuild): nothing to write.
+      auto cur = deps_.metadata->GetImage(n);
+      if (cur.ok() && cur->target.digest == img.manifest_desc.digest) continue;
       cache::ImageRecord rec;
       rec.name = n;
       rec.target = img.manifest_desc;

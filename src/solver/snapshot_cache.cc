@@ -33,7 +33,9 @@ Result<std::optional<std::vector<ValuePtr>>> SnapshotCache::Load(const std::stri
     }
     values.push_back(std::make_shared<SnapshotValue>(r->snapshot));
   }
-  (void)md_->TouchCacheRecord(key);
+  // Last-use times feed GC by age; an hour's precision is plenty, and a write
+  // (with its fsync) per cached step would dominate a fully cached build.
+  if (cache::MetadataStore::Now() - rec->last_used > 3600) (void)md_->TouchCacheRecord(key);
   return Out(std::move(values));
 }
 
