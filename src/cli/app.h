@@ -28,8 +28,7 @@ void RegisterBuild(CLI::App& app, GlobalOptions& g);
 void RegisterLint(CLI::App& app, GlobalOptions& g);
 void RegisterGraph(CLI::App& app, GlobalOptions& g);     // graph, outline
 void RegisterDebug(CLI::App& app, GlobalOptions& g);     // debug ast, ...
-void RegisterImages(CLI::App& app, GlobalOptions& g);    // images, rm, tag, inspect, save
-void RegisterPrune(CLI::App& app, GlobalOptions& g);     // prune, du (cmd_prune.cc)
+void RegisterImages(CLI::App& app, GlobalOptions& g);    // images, rm, tag, inspect, save, prune, du
 void RegisterRegistry(CLI::App& app, GlobalOptions& g);  // pull, push, login, logout
 
 // A hidden placeholder subcommand for work in progress.

@@ -2,7 +2,6 @@
 
 namespace kiln::cli {
 void RegisterImages(CLI::App& app, GlobalOptions& g) {
-  for (const char* c : {"images", "rm", "tag", "inspect", "save"}) AddPlaceholder(app, c, "issue 3");
-  RegisterPrune(app, g);  // prune, du: cmd_prune.cc
+  for (const char* c : {"images", "rm", "tag", "inspect", "save", "prune", "du"}) AddPlaceholder(app, c, "issue 3");
 }
 }  // namespace kiln::cli
