@@ -9,7 +9,7 @@
 # Each round, with fresh registries and stores:
 #   skopeo push  skopeo copy oci:LAYOUT:big docker://R1/bench/sk:1
 #   kiln pull    kiln pull R1/bench/sk:1                          (empty KILN_ROOT)
-#   skopeo pull  skopeo copy docker://R1/bench/sk:1 oci:DIR:big    (empty DIR)
+#   skopeo pull  skopeo copy docker://R1/bench/sk:1 oci:DIR:big    (empty DIR; order alternates)
 #   kiln push    kiln push R2/bench/kiln:1 R1/bench/sk:1           (R2: an empty registry)
 # Prints one line per measurement and the medians. Results: docs/BENCHMARKS.md ("Registry").
 set -euo pipefail
@@ -31,10 +31,13 @@ for round in $(seq 1 "$ROUNDS"); do
   reg_start "r1-$round"; R1=$REG_HOST; D1=$REG_DATA
   reg_start "r2-$round"; R2=$REG_HOST; D2=$REG_DATA
   export KILN_ROOT="$REG_TMP/kiln-$round"
-  t_sp=$(secs skopeo copy -q --dest-tls-verify=false "oci:$REG_TMP/layout:big" "docker://$R1/bench/sk:1")
-  t_kpull=$(secs "$KILN" pull -q "$R1/bench/sk:1")
-  t_spull=$(secs skopeo copy -q --src-tls-verify=false "docker://$R1/bench/sk:1" "oci:$REG_TMP/pulled-$round:big")
-  t_kpush=$(secs "$KILN" push -q "$R2/bench/kiln:1" "$R1/bench/sk:1")
+  # `sync` before each measurement: no tool pays for the previous one's writeback.
+  # Odd rounds measure kiln first, even rounds skopeo first.
+  sync; t_sp=$(secs skopeo copy -q --dest-tls-verify=false "oci:$REG_TMP/layout:big" "docker://$R1/bench/sk:1")
+  kpull() { sync; t_kpull=$(secs "$KILN" pull -q "$R1/bench/sk:1"); }
+  spull() { sync; t_spull=$(secs skopeo copy -q --src-tls-verify=false "docker://$R1/bench/sk:1" "oci:$REG_TMP/pulled-$round:big"); }
+  if [ $((round % 2)) = 1 ]; then kpull; spull; else spull; kpull; fi
+  sync; t_kpush=$(secs "$KILN" push -q "$R2/bench/kiln:1" "$R1/bench/sk:1")
   echo "round $round: skopeo push ${t_sp}s  kiln push ${t_kpush}s  skopeo pull ${t_spull}s  kiln pull ${t_kpull}s"
   all[sp]+="$t_sp "; all[kpush]+="$t_kpush "; all[spull]+="$t_spull "; all[kpull]+="$t_kpull "
   rm -rf "$KILN_ROOT" "$REG_TMP/pulled-$round" "$D1" "$D2"
