@@ -139,6 +139,11 @@ TEST_F(ExecutorTest, TrueLeavesTheUpperDirEmpty) {
   struct stat st;
   ASSERT_EQ(stat(upper_.c_str(), &st), 0);
   EXPECT_EQ(st.st_nlink, 2u);
+  // The root overlay is volatile; its marker must not stay behind, or the next
+  // mount of the same upper/work would fail.
+  EXPECT_EQ(Entries(work_), std::vector<std::string>{"work"});
+  EXPECT_EQ(Entries(work_ + "/work"), std::vector<std::string>{});
+  EXPECT_TRUE(Run(Sh("true")).ok());
 }
 
 TEST_F(ExecutorTest, WritesLandInTheUpperDir) {
