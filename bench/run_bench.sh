@@ -61,6 +61,7 @@ report "dd ${size}MB conv=fsync" \
   "dd if=/dev/zero of=$work/native/out bs=1M count=$size conv=fsync 2>/dev/null" \
   "dd if=/dev/zero of=/out bs=1M count=$size conv=fsync 2>/dev/null"
 # 1 GB as 1024 files of 1 MB written by a shell loop.
+# shellcheck disable=SC2016  # expanded inside the container
 loop='i=0; while [ $i -lt '$size' ]; do head -c 1048576 /dev/zero > DIR/f$i; i=$((i+1)); done'
 report "shell loop ${size}x1MB files" "${loop//DIR/$work/native}" "${loop//DIR/\/tmp}"
 report "RUN true (start-up)" "true" "true"

@@ -431,6 +431,35 @@ TEST_F(ExecutorTest, BindRootGetsItsStubsRemoved) {
   EXPECT_EQ(Entries(root + "/etc"), (std::vector<std::string>{"group", "passwd"}));
 }
 
+TEST_F(ExecutorTest, ReadonlyBindRootIsNeverTouched) {
+  std::string root = dir_->path() + "/copy";
+  ASSERT_EQ(system(("cp -a " + lower() + " " + root).c_str()), 0);
+  RunSpec spec = Sh("cat /etc/hostname; ls -d /proc/1 /mnt/x; { touch /new; } 2>/dev/null || echo ro");
+  spec.root = {"/", "bind", root, "", true};
+  spec.mounts = {{"/mnt/x", "tmpfs", "", "", false}};
+  std::atomic<bool> stop{false};
+  // Nothing may appear in the directory, not even while the process runs.
+  std::thread watcher([&] {
+    while (!stop) {
+      EXPECT_EQ(Entries(root), (std::vector<std::string>{"bin", "etc", "home", "root", "tmp"}));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  EXPECT_EQ(Output(spec), "buildkitsandbox\n/mnt/x\n/proc/1\nro\n");
+  stop = true;
+  watcher.join();
+}
+
+TEST_F(ExecutorTest, KillAllContainersKillsRunningOnes) {
+  std::thread killer([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    KillAllContainers();
+  });
+  Status s = Run(Sh("sleep 1000"));
+  killer.join();
+  EXPECT_EQ(s.message(), "process \"/bin/sh -c sleep 1000\" did not complete successfully: exit code: 137");
+}
+
 TEST_F(ExecutorTest, ReadonlyRoot) {
   RunSpec spec = Sh("touch /x 2>/dev/null || echo ro; { echo ok > /tmp/t; } 2>/dev/null || echo ro-tmp");
   spec.root.readonly = true;
