@@ -31,7 +31,7 @@ for sig in INT TERM; do
   TMPDIR=$work "$tool" --overlay "lowerdir=$work/lower,upperdir=$work/u$sig,workdir=$work/w$sig" -- \
     /bin/sh -c "sleep 9${$}1 & sleep 9${$}2 & echo $marker; wait" >"$work/out$sig" &
   pid=$!
-  for _ in $(seq 100); do grep -q "$marker" "$work/out$sig" && break; sleep 0.05; done
+  for _ in $(seq 100); do grep -qs "$marker" "$work/out$sig" && break; sleep 0.05; done
   grep -q "$marker" "$work/out$sig" || { echo "FAIL: the container did not start" >&2; exit 1; }
   [ -n "$(alive "sleep 9${$}[2]")" ] || { echo "FAIL: no sleep in the container" >&2; exit 1; }
   kill -"$sig" "$pid"
