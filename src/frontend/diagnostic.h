@@ -1,0 +1,27 @@
+// Errors that point into a Dockerfile: file:line:column, the offending line
+// with a caret under the column, and a hint saying how to fix it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "frontend/ast.h"
+
+namespace kiln::frontend {
+
+// The source line `line` (1-based) of `source` and a caret under `column`:
+//     3 | MKDIR /app
+//       | ^
+// Empty when the line does not exist.
+std::string SourceSnippet(std::string_view source, int line, int column);
+
+// An InvalidArgument error: message + "\n" + snippet, with location and hint.
+Status SourceError(const std::string& filename, std::string_view source, Position at,
+                   const std::string& message, const std::string& hint);
+inline Status SourceError(const Ast& ast, Position at, const std::string& message,
+                          const std::string& hint) {
+  return SourceError(ast.filename, ast.source, at, message, hint);
+}
+
+}  // namespace kiln::frontend
