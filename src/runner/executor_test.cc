@@ -295,6 +295,10 @@ TEST_F(ExecutorTest, OwnSessionWithoutTerminalAndDefaultSignals) {
   EXPECT_EQ(out, "1 0\nno-tty\nSigIgn:\t0000000000000000\n");
 }
 
+TEST_F(ExecutorTest, StdinIsDevNull) {
+  EXPECT_EQ(Output(Sh("readlink /proc/self/fd/0; cat; echo eof")), "/dev/null\neof\n");
+}
+
 TEST_F(ExecutorTest, EnvAsGivenWithDefaultPathAndHome) {
   RunSpec spec = Spec({"env"});
   spec.process.env = {"FOO=bar baz", "EMPTY="};
@@ -366,8 +370,9 @@ TEST_F(ExecutorTest, MountsBindTmpfsOverlay) {
 
 TEST_F(ExecutorTest, TimeoutKillsTheTreeAndLeavesNoMount) {
   std::string mounts_before = HostMounts();
-  std::string marker = "kiln-timeout-" + std::to_string(getpid());
-  RunSpec spec = Sh("sleep 1000 & sleep 1001 & (sleep 1002; echo " + marker + ") & wait; echo " + marker);
+  // Unique durations make the sleeps themselves findable among host processes.
+  std::string marker = "sleep 9" + std::to_string(getpid());
+  RunSpec spec = Sh(marker + "1 & " + marker + "2 & (" + marker + "3; echo x) & wait");
   spec.process.timeout_seconds = 1;
   auto start = std::chrono::steady_clock::now();
   Status s = Run(spec);
@@ -393,28 +398,28 @@ TEST_F(ExecutorTest, CancelFlagKillsTheProcess) {
 
 TEST_F(ExecutorTest, SigtermOfKilnKillsEverything) {
   std::string mounts_before = HostMounts();
-  std::string marker = "kiln-sigterm-" + std::to_string(getpid());
+  std::string marker = "sleep 8" + std::to_string(getpid());
   pid_t kiln = fork();
   ASSERT_GE(kiln, 0);
   if (kiln == 0) {
     setenv("TMPDIR", dir_->path().c_str(), 1);  // its run dir is left behind: it dies
-    Status s = NewNamespaceExecutor()->Run(Sh("sleep 1000 & sleep 1001 & echo " + marker + "; wait"),
+    Status s = NewNamespaceExecutor()->Run(Sh(marker + "1 & " + marker + "2 & wait"),
                                            [](std::string_view) {});
     _exit(s.ok() ? 0 : 1);
   }
   // Wait until the container runs.
-  for (int i = 0; i < 100 && ProcessesWith("sleep 1001").empty(); ++i) {
+  for (int i = 0; i < 100 && ProcessesWith(marker + "2").empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ASSERT_FALSE(ProcessesWith("sleep 1001").empty());
+  ASSERT_FALSE(ProcessesWith(marker + "2").empty());
   kill(kiln, SIGTERM);
   int st = 0;
   waitpid(kiln, &st, 0);
   EXPECT_TRUE(WIFSIGNALED(st));
-  for (int i = 0; i < 100 && !ProcessesWith("sleep 100").empty(); ++i) {
+  for (int i = 0; i < 100 && !ProcessesWith(marker).empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  EXPECT_EQ(ProcessesWith("sleep 100"), std::vector<int>{});
+  EXPECT_EQ(ProcessesWith(marker), std::vector<int>{});
   EXPECT_EQ(HostMounts(), mounts_before);
 }
 

@@ -184,10 +184,9 @@ Result<Prepared> Prepare(const RunSpec& spec, const std::string& dir) {
   if (c.root.type == "overlay") {
     // No syncfs of the upper filesystem when the overlay goes away (a native
     // process does not sync either); the marker it leaves is removed afterwards.
-    std::string workdir = OptionValue(spec.root.options, "workdir");
-    if (!workdir.empty() && !OptionValue(spec.root.options, "upperdir").empty() &&
-        !HasOption(spec.root.options, "volatile")) {
-      c.root.options += ",volatile";
+    std::string workdir = OptionValue(c.root.options, "workdir");
+    if (!workdir.empty() && !OptionValue(c.root.options, "upperdir").empty()) {
+      if (!HasOption(c.root.options, "volatile")) c.root.options += ",volatile";
       p.volatile_marker = workdir + "/work/incompat";
     }
     c.stub_layer = dir + "/stubs";
