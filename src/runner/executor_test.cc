@@ -465,6 +465,21 @@ TEST_F(ExecutorTest, KillAllContainersKillsRunningOnes) {
   EXPECT_EQ(s.message(), "process \"/bin/sh -c sleep 1000\" did not complete successfully: exit code: 137");
 }
 
+TEST_F(ExecutorTest, LowerdirListLongerThanAPage) {
+  // mount(2) takes at most a page of options; 150 layers of long paths do not fit.
+  std::string lowers;
+  for (int i = 0; i < 150; ++i) {
+    std::string l = dir_->path() + "/layer-with-a-rather-long-name-to-fill-the-page-" + std::to_string(i);
+    ASSERT_TRUE(MakeDirs(l).ok());
+    std::ofstream(l + "/f" + std::to_string(i)) << "x";
+    lowers += l + ":";
+  }
+  ASSERT_GT(lowers.size(), 4096u);
+  RunSpec spec = Sh("ls / | grep -c '^f'; cat /etc/hostname");
+  spec.root.options = "lowerdir=" + lowers + lower() + ",upperdir=" + upper_ + ",workdir=" + work_;
+  EXPECT_EQ(Output(spec), "150\nbuildkitsandbox\n");
+}
+
 TEST_F(ExecutorTest, ReadonlyRoot) {
   RunSpec spec = Sh("touch /x 2>/dev/null || echo ro; { echo ok > /tmp/t; } 2>/dev/null || echo ro-tmp");
   spec.root.readonly = true;
