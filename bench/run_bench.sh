@@ -5,7 +5,7 @@
 #
 #   bench/run_bench.sh [BUILD_DIR]        (as root; needs busybox-static)
 #
-# Runs alternate (native, runner, native, ...) with `sync` and the previous
+# Runs alternate (native, runner, runner, native, ...) with `sync` and the previous
 # output removed before each, and the medians are compared, so that drift on a
 # shared machine hits both sides alike.
 # Env: RUNS (default 7), SIZE_MB (default 1024), BENCH_DIR (default a temp dir
@@ -37,9 +37,14 @@ median() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1
 
 report() {  # report NAME NATIVE_SCRIPT RUNNER_SCRIPT
   local name=$1 native=$2 runner=$3 n=() r=()
-  for _ in $(seq "$runs"); do
-    n+=("$(time_one /bin/busybox sh -c "$native")")
-    r+=("$(time_one "$tool" --overlay "$ov" -- /bin/sh -c "$runner")")
+  for i in $(seq "$runs"); do  # alternate which goes first, too
+    if [ $((i % 2)) = 1 ]; then
+      n+=("$(time_one /bin/busybox sh -c "$native")")
+      r+=("$(time_one "$tool" --overlay "$ov" -- /bin/sh -c "$runner")")
+    else
+      r+=("$(time_one "$tool" --overlay "$ov" -- /bin/sh -c "$runner")")
+      n+=("$(time_one /bin/busybox sh -c "$native")")
+    fi
   done
   local nw rw nc rc
   nw=$(printf '%s\n' "${n[@]}" | cut -d' ' -f1 | median)
