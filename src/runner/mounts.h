@@ -8,7 +8,6 @@
 #include <sys/types.h>
 
 #include <cerrno>
-
 #include <optional>
 #include <string>
 #include <utility>
