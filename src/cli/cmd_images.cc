@@ -14,10 +14,13 @@
 #include "cache/metadata.h"
 #include "cache/snapshotter.h"
 #include "cli/app.h"
+#include "cli/registry_cli.h"
 #include "exporter/dir_result.h"
 #include "exporter/exporter.h"
 #include "exporter/image.h"
 #include "exporter/image_store.h"
+#include "registry/client.h"
+#include "registry/push.h"
 
 namespace kiln::cli {
 namespace {
@@ -159,21 +162,56 @@ void RegisterTag(CLI::App& app, GlobalOptions& g) {
   });
 }
 
+// True for references that spell out a registry host ("localhost:5000/a", "ghcr.io/x/y"):
+// only those fall back to the registry when not in the local store; "busybox" needs --remote.
+bool NamesRegistryHost(const std::string& s) {
+  if (!ParseReference(s).ok()) return false;
+  size_t slash = s.find('/');
+  if (slash == std::string::npos) return false;
+  std::string first = s.substr(0, slash);
+  return first == "localhost" || first.find('.') != std::string::npos || first.find(':') != std::string::npos;
+}
+
 void RegisterInspect(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("inspect", "Show an image's manifest and config as JSON (like skopeo/docker inspect)");
-  auto images = std::make_shared<std::vector<std::string>>();
-  auto raw = std::make_shared<std::string>();
-  cmd->add_option("IMAGE", *images, "image names or IDs")->required();
-  cmd->add_option("--raw", *raw, "print a raw blob instead: manifest or config")->check(CLI::IsMember({"manifest", "config"}));
-  cmd->callback([&g, images, raw] {
+  cmd->footer("Looks IMAGE up in kiln's local store (by name, ID or digest); a reference that is not there and\n"
+              "naming its registry host (e.g. localhost:5000/app:1), or any reference with --remote, is inspected\n"
+              "in its registry.");
+  struct Opts {
+    std::vector<std::string> images;
+    std::string raw, platform;
+    bool remote = false;
+    RegistryFlags reg;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("IMAGE", o->images, "image names or IDs")->required();
+  cmd->add_option("--raw", o->raw, "print a raw blob of a local image instead: manifest or config")
+      ->check(CLI::IsMember({"manifest", "config"}));
+  cmd->add_flag("--remote", o->remote, "inspect the image in its registry, not the local store");
+  cmd->add_option("--platform", o->platform, "platform of a multi-platform remote image (default: this machine)");
+  AddRegistryFlags(cmd, o->reg);
+  cmd->callback([&g, o] {
+    if (o->remote) {
+      for (const auto& i : o->images) {
+        if (Status st = InspectRemoteImage(g, o->reg, i, o->platform); !st.ok()) Fail(st);
+      }
+      return;
+    }
     Stores s = OpenStores(g);
     exporter::ImageStore store(*s.content, *s.metadata);
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& i : *images) {
+    for (const auto& i : o->images) {
       auto img = store.Resolve(i);
+      if (!img.ok() && img.status().IsNotFound() && o->raw.empty() && o->images.size() == 1 &&
+          NamesRegistryHost(i)) {
+        if (Status st = InspectRemoteImage(g, o->reg, i, o->platform); !st.ok()) {
+          Fail(st.WithContext(i + " is not in kiln's local store, and the registry lookup failed"));
+        }
+        return;
+      }
       if (!img.ok()) Fail(img.status());
-      if (!raw->empty()) {
-        auto blob = s.content->Read(*raw == "manifest" ? img->manifest.digest : img->id);
+      if (!o->raw.empty()) {
+        auto blob = s.content->Read(o->raw == "manifest" ? img->manifest.digest : img->id);
         if (!blob.ok()) Fail(blob.status());
         fwrite(blob->data(), 1, blob->size(), stdout);
         printf("\n");
@@ -181,7 +219,7 @@ void RegisterInspect(CLI::App& app, GlobalOptions& g) {
       }
       out.push_back(store.Inspect(*img));
     }
-    if (raw->empty()) printf("%s\n", out.dump(4).c_str());
+    if (o->raw.empty()) printf("%s\n", out.dump(4).c_str());
   });
 }
 
@@ -295,8 +333,10 @@ void RegisterImport(CLI::App& app, GlobalOptions& g) {
     std::string rootfs;
     std::vector<std::string> tags, outputs;
     std::string config_file;
+    RegistryFlags reg;
   };
   auto o = std::make_shared<Opts>();
+  AddRegistryFlags(cmd, o->reg);
   cmd->add_option("DIR", o->rootfs, "the root filesystem")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("-t,--tag", o->tags, "name the image (repeatable)");
   cmd->add_option("-o,--output", o->outputs,
@@ -326,6 +366,14 @@ void RegisterImport(CLI::App& app, GlobalOptions& g) {
     deps.content = s.content.get();
     deps.metadata = s.metadata.get();
     deps.source_date_epoch = SourceDateEpoch();
+    auto client = std::make_shared<registry::RegistryClient>(o->reg.Options(), s.root + "/registry");
+    cache::ContentStore* content = s.content.get();
+    deps.push = [client, content](const std::string& name, const oci::Descriptor& manifest) -> Status {
+      ASSIGN_OR_RETURN(Reference ref, ParseReference(name));
+      ASSIGN_OR_RETURN(auto res, registry::PushImage(*client, *content, manifest, ref));
+      fprintf(stderr, "pushed %s\n", ref.Familiar().c_str());
+      return Status::OK();
+    };
     exporter::DirectoryResult result(o->rootfs, *s.content, config, "kiln import");
     std::vector<std::function<Status()>> finalize;
     std::string digest;

@@ -27,7 +27,7 @@ Result<nlohmann::json> ReadJsonBlob(cache::ContentStore& cs, const std::string& 
 bool IsIndex(const std::string& mt) { return mt == oci::kMediaTypeIndex || mt == oci::kDockerManifestList; }
 
 Status NoSuchImage(const std::string& what) {
-  return Status::NotFound("no such image: " + what).WithHint("`kiln images` lists the images in kiln's store");
+  return Status::NotFound("no such image: " + what).WithHint("`kiln images` lists the images in kiln's store; `kiln inspect --remote REF` looks in a registry");
 }
 
 bool IsHex(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string::npos; }
