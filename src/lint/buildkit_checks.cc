@@ -227,7 +227,7 @@ class Checker {
       for (const auto& c : in->outer->comments) {
         std::string t = c;
         t.erase(0, t.find_first_not_of(" \t"));
-        if (StartsWith(Lower(t), "check=")) {
+        if (StartsWith(Lower(t), "check=") && !IsDirective(t)) {
           CheckConfig local = ParseCheckValue(t.substr(6), CheckConfig());
           if (local.skip_all || local.skip.count(rule)) return;
         }
@@ -240,6 +240,17 @@ class Checker {
     f.line = line;
     f.file = m_.ast->filename;
     ctx_.out.push_back(std::move(f));
+  }
+
+  // The file's `# check=` directive also shows up as a comment above the
+  // first instruction; it is not a per-instruction skip.
+  bool IsDirective(const std::string& comment) const {
+    for (const auto& d : m_.ast->directives) {
+      std::string t = comment.substr(comment.find('=') + 1);
+      t.erase(0, t.find_first_not_of(" \t"));
+      if (Lower(d.name) == "check" && t == d.value) return true;
+    }
+    return false;
   }
 
   void Casing() {
