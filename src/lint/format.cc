@@ -125,7 +125,7 @@ std::string Gnu(const std::vector<FileResult>& rs) {
   for (const auto& r : rs)
     for (const auto& f : r.findings) {
       if (f.code == "DL1000")
-        out += "hadolint:" + f.file + ":" + std::to_string(f.line) + ":" + std::to_string(f.column) + ": " + f.message + "\n";
+        out += "hadolint:" + f.file + ":" + std::to_string(f.line) + ":" + std::to_string(f.column) + ": DL1000 error: " + f.message + "\n";
       else
         out += "hadolint:" + f.file + ":" + std::to_string(f.line) + ": " + f.code + " " + SeverityName(f.severity) +
                ": " + f.message + "\n";

@@ -131,7 +131,7 @@ Finding ParseErrorFinding(const Status& error, const std::string& file) {
   Finding f;
   f.code = "DL1000";
   f.severity = Severity::kError;
-  f.message = error.message();
+  f.message = error.message().substr(0, error.message().find('\n'));  // hadolint strips newlines
   f.line = error.location().line > 0 ? error.location().line : 1;
   f.column = error.location().column > 0 ? error.location().column : 1;
   f.file = file;
