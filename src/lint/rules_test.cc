@@ -3,6 +3,7 @@
 // checks off and counts the findings of one rule (its severity forced to
 // error so rules that default to "ignore" are visible).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "lint/catalogue.h"
 #include "lint/test_util.h"
@@ -378,5 +379,16 @@ TEST(LabelSchema, Rules) {
   EXPECT_EQ(testing::Count(testing::LintText("FROM debian:12\nLABEL author=x other=y\n", o), "DL3050"), 0);
 }
 
+}  // namespace
+}  // namespace kiln::lint
+
+namespace kiln::lint {
+namespace {
+TEST(RuleCatalogue, EveryRuleHasADocPage) {
+  for (const auto& r : Catalogue()) {
+    std::string path = std::string(KILN_SOURCE_DIR) + "/" + DocPath(r.code);
+    EXPECT_EQ(access(path.c_str(), R_OK), 0) << path;
+  }
+}
 }  // namespace
 }  // namespace kiln::lint
