@@ -256,12 +256,14 @@ class Checker {
   void Casing() {
     int lower = 0, upper = 0;
     for (const auto& in : m_.insts) {
+      if (in.onbuild) continue;
       const std::string& k = in.ast->keyword_as_written;
       if (k == Lower(k)) ++lower;
       else if (k == Upper(k)) ++upper;
     }
     bool majority_lower = lower > upper;
     for (const auto& in : m_.insts) {
+      if (in.onbuild) continue;
       const std::string& k = in.ast->keyword_as_written;
       if (majority_lower ? k != Lower(k) : k != Upper(k))
         Add("ConsistentInstructionCasing", in.line,
