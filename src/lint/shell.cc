@@ -307,14 +307,36 @@ class Parser {
       if (t.text == "function" && t.raw == t.text) { skip_until_sep_ = true; return; }
       if (IsAssignment(t.raw)) return;
       cmd_.name = t.text;
+      name_raw_ = t.raw;
       words_started_ = true;
       return;
     }
     cmd_.args.push_back({t.text, id});
   }
 
+  // ShellCheck's getCommandName: `busybox|builtin|command|run X` and `exec X`
+  // name X (the arguments stay all words after the first); a first word that
+  // is not a literal (`$CC`) names no command.
+  static bool EffectiveName(ShellCommand& c, const std::string& first_raw) {
+    if (first_raw.find_first_of("$`") != std::string::npos) return false;
+    const std::string& n = c.name;
+    if (n == "busybox" || n == "builtin" || n == "command" || n == "run") {
+      if (!c.args.empty() && c.args[0].text.rfind("-", 0) != 0) c.name = c.args[0].text;
+    } else if (n == "exec") {
+      for (size_t i = 0; i < c.args.size(); ++i) {
+        const std::string& a = c.args[i].text;
+        if (a == "-a") { ++i; continue; }
+        if (a == "-c" || a == "-l" || a == "-cl" || a == "-lc") continue;
+        if (a.rfind("-", 0) == 0) break;
+        c.name = a;
+        break;
+      }
+    }
+    return true;
+  }
+
   void Finish() {
-    if (!cmd_.name.empty()) {
+    if (!cmd_.name.empty() && EffectiveName(cmd_, name_raw_)) {
       cmd_.flags = FlagsOf(cmd_.args);
       out_.commands.push_back(std::move(cmd_));
     }
@@ -333,6 +355,7 @@ class Parser {
   ParsedShell& out_;
   int& next_id_;
   ShellCommand cmd_;
+  std::string name_raw_;
   bool words_started_ = false;
   bool skip_until_sep_ = false;
   bool case_header_ = false;

@@ -53,6 +53,12 @@ TEST(Shell, AssignmentsRedirectionsComments) {
   EXPECT_TRUE(ParseShell("A=1 B=2").commands.empty());
 }
 
+TEST(Shell, EffectiveCommandNames) {
+  EXPECT_EQ(Names(ParseShell("command apt-get install x; exec -a n sudo ls; busybox wget x")),
+            (std::vector<std::string>{"apt-get", "sudo", "wget"}));
+  EXPECT_EQ(Names(ParseShell("$CC -o x x.c; command -v curl")), (std::vector<std::string>{"command"}));
+}
+
 TEST(Shell, Heredoc) {
   auto s = ParseShell("cat <<EOF > /f\nsudo rm -rf /\nEOF\necho done");
   EXPECT_EQ(Names(s), (std::vector<std::string>{"cat", "echo"}));
