@@ -129,6 +129,7 @@ std::string Expand(const std::string& w, const std::map<std::string, std::string
 }
 
 bool ValidReference(const std::string& s) {
+  if (s.size() > 512) return false;  // std::regex recurses per character
   static const std::regex re(
       R"(^(([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?/)?)"
       R"([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*)"
@@ -137,6 +138,7 @@ bool ValidReference(const std::string& s) {
 }
 
 bool IsSecretName(const std::string& name) {
+  if (name.size() > 256) return false;  // std::regex recurses per character
   static const std::regex deny(
       R"((?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$))",
       std::regex::icase);

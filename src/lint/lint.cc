@@ -1,7 +1,7 @@
 #include "lint/lint.h"
 
 #include <algorithm>
-#include <regex>
+#include <cctype>
 
 #include "lint/rules.h"
 #include "lint/shellcheck.h"
@@ -17,6 +17,63 @@ void RuleContext::Add(const char* code, int line, const std::string& message) {
   f.line = line;
   f.file = m.ast->filename;
   out.push_back(std::move(f));
+}
+
+namespace {
+
+bool IsBlankChar(char c) { return c == ' ' || c == '\t'; }
+
+// Skips blanks from `i`; true if at least one was skipped.
+bool SkipBlanks(const std::string& s, size_t& i) {
+  size_t start = i;
+  while (i < s.size() && IsBlankChar(s[i])) ++i;
+  return i > start;
+}
+
+bool Word(const std::string& s, size_t& i, std::string_view w) {
+  if (s.compare(i, w.size(), w) != 0) return false;
+  i += w.size();
+  return true;
+}
+
+}  // namespace
+
+Pragma ParsePragma(const std::string& t) {
+  Pragma p;
+  size_t i = 0;
+  if (!Word(t, i, "hadolint") || !SkipBlanks(t, i)) return p;
+  Pragma::Kind kind = Pragma::kIgnore;
+  if (Word(t, i, "global")) {
+    if (!SkipBlanks(t, i)) return p;
+    kind = Pragma::kGlobalIgnore;
+  } else if (Word(t, i, "stage")) {
+    if (!SkipBlanks(t, i)) return p;
+    kind = Pragma::kStageIgnore;
+  } else if (Word(t, i, "shell")) {
+    SkipBlanks(t, i);
+    if (!Word(t, i, "=")) return p;
+    SkipBlanks(t, i);
+    size_t e = i;
+    while (e < t.size() && !IsBlankChar(t[e])) ++e;
+    if (e == i) return p;
+    p.kind = Pragma::kShell;
+    p.shell = t.substr(i, e - i);
+    return p;
+  }
+  if (!Word(t, i, "ignore")) return p;
+  SkipBlanks(t, i);
+  if (!Word(t, i, "=")) return p;
+  std::string cur;
+  for (; i < t.size(); ++i) {
+    char c = t[i];
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') { cur += c; continue; }
+    if (!cur.empty()) p.codes.push_back(cur);
+    cur.clear();
+    if (c != ',' && !IsBlankChar(c)) break;  // e.g. "# reason"
+  }
+  if (!cur.empty()) p.codes.push_back(cur);
+  p.kind = kind;
+  return p;
 }
 
 namespace {
@@ -44,20 +101,16 @@ struct Pragmas {
 };
 
 Pragmas ReadPragmas(const Model& m) {
-  static const std::regex re(R"(^hadolint\s+(global\s+|stage\s+)?ignore\s*=\s*([A-Za-z0-9_, \t]*))");
-  static const std::regex shell_re(R"(^hadolint\s+shell\s*=\s*(\S+))");
   Pragmas p;
   for (const auto& c : m.comments) {
-    std::smatch mt;
-    if (std::regex_search(c.text, mt, re)) {
-      auto codes = SplitCodes(mt[2].str());
-      std::string scope = mt[1].str();
-      std::set<std::string> set(codes.begin(), codes.end());
-      if (scope.rfind("global", 0) == 0) p.global.insert(set.begin(), set.end());
-      else if (scope.rfind("stage", 0) == 0) p.stage.emplace_back(c.line, set);
-      else p.next.emplace_back(c.line, set);
-    } else if (std::regex_search(c.text, mt, shell_re)) {
-      p.non_posix_shell = IsNonPosixShell(mt[1].str());
+    Pragma pr = ParsePragma(c.text);
+    std::set<std::string> set(pr.codes.begin(), pr.codes.end());
+    switch (pr.kind) {
+      case Pragma::kGlobalIgnore: p.global.insert(set.begin(), set.end()); break;
+      case Pragma::kStageIgnore: p.stage.emplace_back(c.line, set); break;
+      case Pragma::kIgnore: p.next.emplace_back(c.line, set); break;
+      case Pragma::kShell: p.non_posix_shell = IsNonPosixShell(pr.shell); break;
+      case Pragma::kNone: break;
     }
   }
   return p;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "lint/rules.h"
 #include "lint/shellcheck.h"
 #include "lint/test_util.h"
 
@@ -177,5 +178,35 @@ TEST(ShellCheck, PragmaIgnoresScCodes) {
   ASSERT_EQ(Count(fs, "SC2086"), 1);
 }
 
+}  // namespace
+}  // namespace kiln::lint
+
+namespace kiln::lint {
+namespace {
+TEST(Pragmas, Parse) {
+  auto p = ParsePragma("hadolint ignore=DL3006, SC2086 # because");
+  EXPECT_EQ(p.kind, Pragma::kIgnore);
+  EXPECT_EQ(p.codes, (std::vector<std::string>{"DL3006", "SC2086"}));
+  EXPECT_EQ(ParsePragma("hadolint global ignore=DL3000").kind, Pragma::kGlobalIgnore);
+  EXPECT_EQ(ParsePragma("hadolint stage ignore=DL3000").kind, Pragma::kStageIgnore);
+  auto s = ParsePragma("hadolint shell=powershell");
+  EXPECT_EQ(s.kind, Pragma::kShell);
+  EXPECT_EQ(s.shell, "powershell");
+  EXPECT_EQ(ParsePragma("hadolintignore=DL3000").kind, Pragma::kNone);
+  EXPECT_EQ(ParsePragma("just a comment").kind, Pragma::kNone);
+  std::string huge = "hadolint ignore=" + std::string(200000, 'A');
+  EXPECT_EQ(ParsePragma(huge).codes.size(), 1u);
+}
+
+TEST(Robustness, HugeWordsDoNotCrash) {
+  std::string big(100000, 'a');
+  LintOptions o;
+  o.shellcheck = false;
+  o.label_schema = {{"u", "url"}};
+  auto fs = testing::LintText("ARG X\nFROM $X" + big + "\nLABEL u=" + big + "\nARG " + big + "\nCOPY --from=" +
+                                  std::string(30, '9') + " a b\n# hadolint ignore=" + big + "\nRUN true\n",
+                              o);
+  EXPECT_FALSE(fs.empty());
+}
 }  // namespace
 }  // namespace kiln::lint

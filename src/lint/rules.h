@@ -27,6 +27,14 @@ void RunCommandRules(RuleContext& ctx);
 // BuildKit's build checks.
 void RunBuildChecks(RuleContext& ctx);
 
+// A `# hadolint ...` comment (text after '#', trimmed).
+struct Pragma {
+  enum Kind { kNone, kIgnore, kGlobalIgnore, kStageIgnore, kShell } kind = kNone;
+  std::vector<std::string> codes;  // ignore kinds
+  std::string shell;               // kShell
+};
+Pragma ParsePragma(const std::string& comment);
+
 // True for SHELL programs hadolint does not treat as POSIX (pwsh, powershell, cmd).
 bool IsNonPosixShell(const std::string& shell);
 

@@ -249,7 +249,7 @@ std::vector<ShellArg> FlagsOf(const std::vector<ShellArg>& args) {
 
 class Parser {
  public:
-  Parser(ParsedShell& out, int& next_id) : out_(out), next_id_(next_id) {}
+  Parser(ParsedShell& out, int& next_id, int depth = 0) : out_(out), next_id_(next_id), depth_(depth) {}
 
   void Run(std::string_view script) {
     std::vector<Token> toks = Lexer(script).Run();
@@ -346,14 +346,17 @@ class Parser {
     if (in_case_) in_case_pattern_ = true;
     std::vector<std::string> subs;
     subs.swap(pending_subs_);
+    if (depth_ >= kMaxDepth) return;  // $( $( ... nested deeper than any real script
     for (const auto& sub : subs) {
-      Parser nested(out_, next_id_);
+      Parser nested(out_, next_id_, depth_ + 1);
       nested.Run(sub);
     }
   }
 
+  static constexpr int kMaxDepth = 32;
   ParsedShell& out_;
   int& next_id_;
+  int depth_;
   ShellCommand cmd_;
   std::string name_raw_;
   bool words_started_ = false;

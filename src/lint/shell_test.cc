@@ -79,6 +79,9 @@ TEST(Shell, FlagsAsHadolintSplitsThem) {
 TEST(Shell, UnterminatedInputDoesNotCrash) {
   for (const char* s : {"echo 'abc", "echo \"abc", "echo $(ls", "echo ${x", "echo `ls", "a &&", "|", "<<EOF"})
     (void)ParseShell(s);
+  std::string deep;
+  for (int i = 0; i < 20000; ++i) deep += "$(";
+  (void)ParseShell("echo " + deep);
   SUCCEED();
 }
 

@@ -12,7 +12,6 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 
 #include "lint/rules.h"
@@ -27,9 +26,8 @@ const char* const kProxyVars[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "ht
                                   "FTP_PROXY",  "ftp_proxy",  "NO_PROXY",    "no_proxy"};
 
 std::string PragmaShell(const std::string& comment) {
-  static const std::regex re(R"(^hadolint\s+shell\s*=\s*(\S+))");
-  std::smatch m;
-  return std::regex_search(comment, m, re) ? m[1].str() : "";
+  Pragma p = ParsePragma(comment);
+  return p.kind == Pragma::kShell ? p.shell : "";
 }
 
 class Fd {
