@@ -6,6 +6,7 @@
 
 #include "base/digest.h"
 #include "base/fs.h"
+#include "cache/layer_export.h"
 
 namespace kiln::cache {
 namespace {
@@ -172,6 +173,32 @@ TEST_F(GcTest, DuCountsContentAndImages) {
   EXPECT_TRUE(du->records[0].in_image);
   EXPECT_GT(du->image_bytes, 0);
   EXPECT_LT(du->image_bytes, total);
+}
+
+TEST_F(GcTest, SnapshotLayerIsReusedAndCollectedWithItsSnapshot) {
+  Snap("a", "", "A");
+  LayerOptions o;
+  o.compression = Compression::kZstd;
+  auto l1 = SnapshotLayer(*sn_, *md_, *cs_, "a", o);
+  ASSERT_TRUE(l1.ok()) << l1.status().ToString();
+  auto l2 = SnapshotLayer(*sn_, *md_, *cs_, "a", o);
+  ASSERT_TRUE(l2.ok());
+  EXPECT_EQ(l1->digest, l2->digest);
+  EXPECT_EQ(md_->SnapshotLayers("a")->size(), 2u);  // the fake gzip one from Snap, and zstd
+  o.source_date_epoch = 1;
+  auto l3 = SnapshotLayer(*sn_, *md_, *cs_, "a", o);
+  ASSERT_TRUE(l3.ok());
+  EXPECT_NE(l3->diff_id, l1->diff_id);  // mtimes clamped to 1: a different tar, not recorded
+  EXPECT_EQ(md_->SnapshotLayers("a")->size(), 2u);
+  ASSERT_TRUE(sn_->Prepare("act", "").ok());
+  EXPECT_EQ(SnapshotLayer(*sn_, *md_, *cs_, "act", o).status().code(), Code::kFailedPrecondition);
+  Record("key", "a", {});
+  ASSERT_TRUE(gc_->Collect().ok());
+  EXPECT_TRUE(cs_->Has(l1->digest));  // layer of a live snapshot
+  ASSERT_TRUE(md_->DeleteCacheRecord("key").ok());
+  ASSERT_TRUE(sn_->Remove("act").ok());
+  ASSERT_TRUE(gc_->Collect().ok());
+  EXPECT_FALSE(cs_->Has(l1->digest));
 }
 
 TEST(GcParse, SizesAndDurations) {

@@ -12,6 +12,8 @@
 #include "base/digest.h"
 #include "base/fs.h"
 #include "cache/content_store.h"
+#include "cache/layer_diff.h"
+#include "cache/layer_writer.h"
 #include "cache/metadata.h"
 #include "exporter/exporter.h"
 #include "exporter/layout.h"
@@ -25,20 +27,18 @@ class DirResult : public BuildResult {
  public:
   DirResult(std::string rootfs, cache::ContentStore* store) : rootfs_(std::move(rootfs)), store_(store) {}
   Result<std::string> RootfsDir() override { return rootfs_; }
-  Result<std::vector<Layer>> Layers(const CompressionOptions&, bool, std::optional<int64_t> epoch) override {
+  // One layer holding the whole tree, written by the store's layer writer.
+  Result<std::vector<Layer>> Layers(const CompressionOptions& c, bool rewrite, std::optional<int64_t> epoch) override {
     if (fail_layers) return Status::IOError("simulated failure");
-    ASSIGN_OR_RETURN(TempDir t, TempDir::Create("kiln-layer"));
-    std::string path = t.path() + "/layer.tar";
-    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ASSIGN_OR_RETURN(auto w, TarWriter::Open(fd));
-    RETURN_IF_ERROR(WriteDirTar(rootfs_, *w, epoch));
-    RETURN_IF_ERROR(w->Close());
-    close(fd);
-    ASSIGN_OR_RETURN(std::string data, ReadFile(path));
-    ASSIGN_OR_RETURN(std::string digest, store_->Put(data));
+    ASSIGN_OR_RETURN(auto changes, cache::DiffDirectories("", rootfs_));
+    cache::LayerOptions opts;
+    ASSIGN_OR_RETURN(opts.compression, cache::ParseCompression(c.type));
+    if (c.level) opts.level = *c.level;
+    if (rewrite) opts.source_date_epoch = epoch;
+    ASSIGN_OR_RETURN(cache::LayerRecord rec, cache::WriteLayer(changes, *store_, opts));
     Layer l;
-    l.blob = {oci::kMediaTypeLayer, digest, static_cast<int64_t>(data.size()), {}, std::nullopt};
-    l.diff_id = digest;
+    l.blob = {rec.media_type, rec.digest, rec.size, {}, std::nullopt};
+    l.diff_id = rec.diff_id;
     l.created_ns = 1700000000LL * 1000000000;
     l.description = "COPY . /";
     if (bogus_layer) l.blob.digest = "sha256:" + std::string(64, 'f');
@@ -185,7 +185,7 @@ TEST_F(ExporterTest, DockerArchive) {
   auto manifest = nlohmann::json::parse(files.at("blobs/sha256/" + std::string(DigestHex(r->response.image_digest))));
   EXPECT_EQ(manifest["mediaType"], oci::kDockerManifest);
   EXPECT_EQ(manifest["config"]["mediaType"], oci::kDockerConfig);
-  EXPECT_EQ(manifest["layers"][0]["mediaType"], "application/vnd.docker.image.rootfs.diff.tar");
+  EXPECT_EQ(manifest["layers"][0]["mediaType"], oci::kDockerLayerGzip);
 }
 
 TEST_F(ExporterTest, StdoutStreams) {
@@ -276,11 +276,17 @@ TEST_F(ExporterTest, SkopeoAndUmociAccept) {
     ASSERT_EQ(system(cmd.c_str()), 0) << *ReadFile(tmp_->path() + "/inspect.json");
     auto j = nlohmann::json::parse(*ReadFile(tmp_->path() + "/inspect.json"));
     EXPECT_EQ(j["Layers"].size(), 1u);
+    std::string zst = tmp_->path() + "/zstd.tar";
+    ASSERT_TRUE(Run("type=oci,dest=" + zst + ",compression=zstd,compression-level=5").ok());
+    cmd = "skopeo inspect --raw oci-archive:" + zst + " > " + tmp_->path() + "/raw.json 2>&1";
+    ASSERT_EQ(system(cmd.c_str()), 0) << *ReadFile(tmp_->path() + "/raw.json");
+    auto raw = nlohmann::json::parse(*ReadFile(tmp_->path() + "/raw.json"));
+    EXPECT_EQ(raw["layers"][0]["mediaType"], oci::kMediaTypeLayerZstd);
   } else {
     GTEST_LOG_(INFO) << "skopeo not installed: skipped";
   }
   std::string layout = tmp_->path() + "/umoci-layout";
-  ASSERT_TRUE(Run("type=oci,dest=" + layout + ",tar=false").ok());
+  ASSERT_TRUE(Run("type=oci,dest=" + layout + ",tar=false,rewrite-timestamp=true").ok());
   if (system("command -v umoci >/dev/null 2>&1") == 0 && geteuid() == 0) {
     std::string bundle = tmp_->path() + "/bundle";
     std::string cmd = "umoci unpack --image " + layout + ":1 " + bundle + " > " + tmp_->path() + "/umoci.log 2>&1";

@@ -169,6 +169,20 @@ void NormalizeHistory(std::vector<HistoryItem>& history, const std::vector<Layer
   }
 }
 
+bool IsEmptyValue(const nlohmann::json& v) {
+  return v.is_null() || (v.is_string() && v.get<std::string>().empty()) || (v.is_boolean() && !v.get<bool>()) ||
+         ((v.is_array() || v.is_object()) && v.empty()) || (v.is_number_integer() && v.get<int64_t>() == 0);
+}
+
+// Go's omitempty on the struct fields BuildKit marshals: the frontend's JSON may
+// carry "Cmd": null or "empty_layer": false that Go would never write.
+void OmitEmpty(nlohmann::json& obj, std::initializer_list<const char*> keys) {
+  if (!obj.is_object()) return;
+  for (const char* k : keys) {
+    if (obj.contains(k) && IsEmptyValue(obj[k])) obj.erase(k);
+  }
+}
+
 }  // namespace
 
 Result<AssembledImage> AssembleImage(const nlohmann::json& image_config, const std::vector<Layer>& layers,
@@ -194,7 +208,13 @@ Result<AssembledImage> AssembleImage(const nlohmann::json& image_config, const s
     if (h.created_changed || (!h.entry.contains("created") && h.created_ns)) {
       h.entry["created"] = FormatTime(*h.created_ns);
     }
+    OmitEmpty(h.entry, {"created", "created_by", "author", "comment", "empty_layer"});
     hist.push_back(h.entry);
+  }
+  OmitEmpty(config, {"author", "variant", "os.version", "os.features"});
+  if (config.contains("config") && config["config"].is_object()) {
+    OmitEmpty(config["config"], {"User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir", "Labels",
+                                 "StopSignal", "ArgsEscaped", "Healthcheck", "OnBuild", "Shell"});
   }
   nlohmann::json diff_ids = nlohmann::json::array();
   for (const auto& l : layers) {

@@ -125,6 +125,22 @@ TEST(AssembleImage, ScratchWithoutLayers) {
   EXPECT_NE(img->manifest.find("\"layers\": []"), std::string::npos);
 }
 
+TEST(AssembleImage, GoOmitEmpty) {
+  nlohmann::json cfg = {{"architecture", "amd64"}, {"os", "linux"}, {"variant", ""},
+                        {"config", {{"Cmd", nullptr}, {"Entrypoint", nlohmann::json::array()}, {"User", ""}, {"Env", {"A=1"}}}},
+                        {"history", {{{"created_by", "ENV A=1"}, {"comment", ""}, {"empty_layer", true}},
+                                     {{"created_by", "RUN x"}, {"empty_layer", false}}}}};
+  ImageOptions o;
+  o.source_date_epoch = 0;
+  auto img = AssembleImage(cfg, {TwoLayers()[1]}, o);
+  ASSERT_TRUE(img.ok());
+  EXPECT_EQ(img->config,
+            R"({"architecture":"amd64","config":{"Env":["A=1"]},"created":"1970-01-01T00:00:00Z","history":[)"
+            R"({"created":"1970-01-01T00:00:00Z","created_by":"ENV A=1","empty_layer":true},)"
+            R"({"created":"1970-01-01T00:00:00Z","created_by":"RUN x"}],"os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
+                kD2 + R"("]}})");
+}
+
 TEST(AssembleImage, BadInput) {
   EXPECT_FALSE(AssembleImage(nlohmann::json::array(), {}, {}).ok());
   auto layers = TwoLayers();
