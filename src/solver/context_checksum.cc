@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <sstream>
 
@@ -15,6 +16,7 @@
 
 #include "base/digest.h"
 #include "base/fs.h"
+#include "base/log.h"
 
 namespace kiln::solver {
 
@@ -124,6 +126,15 @@ bool ContextChecksummer::Excluded(const std::string& rel) const {
 // hash, link, xattrs (xattrs last, may hold newlines).
 Status ContextChecksummer::LoadCache() {
   if (opts_.stat_cache_file.empty() || !PathExists(opts_.stat_cache_file)) return Status::OK();
+  auto t0 = std::chrono::steady_clock::now();
+  struct Log {
+    std::chrono::steady_clock::time_point t0;
+    std::unordered_map<std::string, Entry>* c;
+    ~Log() {
+      spdlog::debug("stat cache: {} entries loaded in {:.1f} ms", c->size(),
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+  } log{t0, &cache_};
   auto data = ReadFile(opts_.stat_cache_file);
   if (!data.ok()) return Status::OK();  // a cache: start afresh
   const std::string header = "kiln-statcache 1\n";
@@ -281,9 +292,11 @@ Status ContextChecksummer::Select(const std::string& selector, std::map<std::str
 
 Result<std::string> ContextChecksummer::Checksum(const std::vector<std::string>& selectors) {
   std::lock_guard l(mu_);
+  auto t0 = std::chrono::steady_clock::now();
   std::map<std::string, Collected> picked;
   if (selectors.empty()) RETURN_IF_ERROR(Select("/", picked, 0));
   for (const auto& s : selectors) RETURN_IF_ERROR(Select(s, picked, 0));
+  auto t1 = std::chrono::steady_clock::now();
 
   // Refresh stale entries; file contents are hashed in parallel.
   std::vector<std::pair<const std::string*, Collected*>> stale;
@@ -352,6 +365,10 @@ Result<std::string> ContextChecksummer::Checksum(const std::vector<std::string>&
     rec += e.link + '\0' + e.xattrs + '\0' + e.hash + '\n';
     sum.Update(rec);
   }
+  auto t2 = std::chrono::steady_clock::now();
+  spdlog::debug("context {}: {} entries, {} re-read; walk {:.1f} ms, hash {:.1f} ms", opts_.dir, picked.size(),
+                stale.size(), std::chrono::duration<double, std::milli>(t1 - t0).count(),
+                std::chrono::duration<double, std::milli>(t2 - t1).count());
   return sum.Digest();
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -69,7 +70,7 @@ class ContextChecksummer {
   ContextOptions opts_;
   PatternMatcher excludes_, includes_;
   std::mutex mu_;
-  std::map<std::string, Entry> cache_;
+  std::unordered_map<std::string, Entry> cache_;  // pointers stay valid across rehashing
   bool dirty_ = false;
   size_t files_hashed_ = 0;
 };
