@@ -460,17 +460,32 @@ Status Lowerer::ResolveBase(StageState* d) {
   }
   Reference pinned = *ref;
   if (!meta.digest.empty()) pinned.digest = meta.digest;
-  // Keep what BuildKit's image type keeps; drop "created" and the rootfs.
+  // Keep what BuildKit's image type keeps (fields of the wrong JSON type are
+  // dropped, as a failed Go unmarshal would not let them through); drop
+  // "created" and the rootfs.
   json img = json::object();
-  for (const char* k : {"author", "architecture", "variant", "os", "os.version", "os.features", "history"})
-    if (cfg.contains(k)) img[k] = cfg[k];
+  for (const char* k : {"author", "architecture", "variant", "os", "os.version"})
+    if (cfg.contains(k) && cfg[k].is_string()) img[k] = cfg[k];
+  if (cfg.contains("os.features") && cfg["os.features"].is_array()) img["os.features"] = cfg["os.features"];
+  if (cfg.contains("history") && cfg["history"].is_array()) {
+    img["history"] = json::array();
+    for (const json& h : cfg["history"])
+      if (h.is_object()) img["history"].push_back(h);
+  }
   json config = json::object();
   if (cfg.contains("config") && cfg["config"].is_object()) {
-    for (const char* k : {"User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir", "Labels",
-                          "StopSignal", "ArgsEscaped", "Healthcheck", "OnBuild", "Shell"}) {
-      const json& v = cfg["config"][k];
-      if (cfg["config"].contains(k) && !v.is_null()) config[k] = v;
+    const json& c = cfg["config"];
+    auto keep = [&](const char* k, bool ok) {
+      if (c.contains(k) && ok) config[k] = c[k];
+    };
+    for (const char* k : {"User", "WorkingDir", "StopSignal"}) keep(k, c.contains(k) && c[k].is_string());
+    for (const char* k : {"Env", "Entrypoint", "Cmd", "OnBuild", "Shell"}) {
+      bool ok = c.contains(k) && c[k].is_array() &&
+                std::all_of(c[k].begin(), c[k].end(), [](const json& x) { return x.is_string(); });
+      keep(k, ok);
     }
+    for (const char* k : {"ExposedPorts", "Volumes", "Labels", "Healthcheck"}) keep(k, c.contains(k) && c[k].is_object());
+    keep("ArgsEscaped", c.contains("ArgsEscaped") && c["ArgsEscaped"].is_boolean());
   }
   img["config"] = config;
   if (!img.contains("architecture")) img["architecture"] = platform.architecture;
@@ -482,7 +497,9 @@ Status Lowerer::ResolveBase(StageState* d) {
       scratch = true;
       if (cfg.contains("history") && cfg["history"].is_array())
         for (const json& h : cfg["history"])
-          if (!h.value("empty_layer", false)) scratch = false;
+          if (!(h.is_object() && h.contains("empty_layer") && h["empty_layer"].is_boolean() &&
+                h["empty_layer"].get<bool>()))
+            scratch = false;
     }
   }
   d->image = std::move(img);
