@@ -44,6 +44,24 @@ Status Lowerer::Err(const Range& r, const std::string& msg, const std::string& h
   return hint.empty() ? st : st.WithHint(hint);
 }
 
+Status Lowerer::ErrAt(const Range& r, const std::string& needle, const std::string& msg,
+                      const std::string& hint) const {
+  Range at = r;
+  std::string_view src = ast_.source;
+  size_t pos = 0;
+  for (int i = 1; i < r.start.line && pos != std::string_view::npos; i++) {
+    pos = src.find('\n', pos);
+    if (pos != std::string_view::npos) pos++;
+  }
+  if (pos != std::string_view::npos && !needle.empty()) {
+    size_t end = src.find('\n', pos);
+    std::string_view line = src.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    size_t p = line.find(needle);
+    if (p != std::string_view::npos) at.start.column = static_cast<int>(p) + 1;
+  }
+  return Err(at, msg, hint);
+}
+
 Status Lowerer::Locate(Status st, const Range& r) const {
   if (st.ok() || st.location().known()) return st;
   return st.WithLocation({ast_.filename, r.start.line, std::max(1, r.start.column)});
@@ -215,20 +233,20 @@ Status Lowerer::BuildStates() {
     d->name = st.name;
     d->location = st.range;
     auto name = lex_.Process(st.base_name, global_args_);
-    if (!name.ok()) return Err(st.range, name.status().message(), "define the variable with ARG before the first FROM");
+    if (!name.ok()) return ErrAt(st.range, st.base_name, name.status().message(), "define the variable with ARG before the first FROM");
     for (const std::string& k : name->matched) d->used_args.insert(k);
     if (name->word.empty())
-      return Err(st.range, "base name (" + st.base_name + ") should not be blank",
+      return ErrAt(st.range, st.base_name, "base name (" + st.base_name + ") should not be blank",
                  "give FROM an image or stage name; if it comes from an ARG, declare the ARG with a default before the first FROM");
     d->base_name = name->word;
     if (!st.platform.empty()) {
       auto p = lex_.Process(st.platform, global_args_);
-      if (!p.ok()) return Err(st.range, "failed to process arguments for platform " + st.platform + ": " + p.status().message());
+      if (!p.ok()) return ErrAt(st.range, "--platform", "failed to process arguments for platform " + st.platform + ": " + p.status().message());
       if (p->word.empty())
-        return Err(st.range, "empty platform value from expression " + st.platform,
+        return ErrAt(st.range, "--platform", "empty platform value from expression " + st.platform,
                    "pass --platform or declare the ARG with a default before the first FROM");
       auto plat = oci::ParsePlatform(p->word);
-      if (!plat) return Err(st.range, "failed to parse platform " + st.platform + ": invalid platform " + GoQuote(p->word),
+      if (!plat) return ErrAt(st.range, "--platform", "failed to parse platform " + st.platform + ": invalid platform " + GoQuote(p->word),
                             "use os/arch[/variant], e.g. linux/amd64");
       for (const std::string& k : p->matched) d->used_args.insert(k);
       d->platform = *plat;
@@ -261,7 +279,7 @@ Status Lowerer::BuildStates() {
         if (!states_[j]->name.empty()) names.push_back(states_[j]->name);
       std::string guess = ClosestMatch(d->base_name, names);
       if (!guess.empty()) hint = "did you mean the stage \"" + guess + "\"? " + hint;
-      return Err(d->location, "failed to parse stage name \"" + d->base_name + "\": " + ref.status().message(), hint);
+      return ErrAt(d->location, d->stage->base_name, "failed to parse stage name \"" + d->base_name + "\": " + ref.status().message(), hint);
     }
   }
   return Status::OK();
@@ -310,7 +328,7 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
     VarList empty;
     auto r = lex_.ProcessWord(c.from, empty);
     if (!r.ok() || *r != c.from)
-      return Err(c.range,
+      return ErrAt(c.range, "--from",
                  "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
                  "ARG SRC=build\nFROM ${SRC} AS src\n...\nCOPY --from=src ...");
     StageState* src = nullptr;
@@ -318,7 +336,7 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
     if (numeric) {
       long idx = std::strtol(c.from.c_str(), nullptr, 10);
       if (idx < 0 || static_cast<size_t>(idx) >= stage_count_)
-        return Err(c.range, "invalid stage index " + c.from,
+        return ErrAt(c.range, "--from", "invalid stage index " + c.from,
                    "stages are numbered from 0; this Dockerfile has " + std::to_string(stage_count_) + " stage(s)");
       src = states_[idx].get();
     } else {
@@ -327,7 +345,7 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
         bool bare = c.from.find_first_of("/:@.") == std::string::npos;
         std::string guess = bare ? ClosestMatch(c.from, stages_.Names()) : "";
         if (!guess.empty())
-          return Err(c.range, "COPY --from names an unknown stage \"" + c.from + "\"",
+          return ErrAt(c.range, "--from", "COPY --from names an unknown stage \"" + c.from + "\"",
                      "did you mean \"" + guess + "\"? (to copy from an image of that name, write its full reference, e.g. docker.io/library/" + c.from + ")");
         auto ref = ParseReference(c.from);
         if (!ref.ok()) {
@@ -336,7 +354,7 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
             hint += "; stages:";
             for (const auto& n : stages_.Names()) hint += " " + n;
           }
-          return Err(c.range, "COPY --from=" + c.from + " is neither a stage nor a valid image reference: " + ref.status().message(), hint);
+          return ErrAt(c.range, "--from", "COPY --from=" + c.from + " is neither a stage nor a valid image reference: " + ref.status().message(), hint);
         }
         src = image_state(c.from, c.range);
       }

@@ -500,8 +500,8 @@ TEST(LowerErrors, CopyFromUnknownStageSuggests) {
   EXPECT_NE(st.message().find("unknown stage \"buidl\""), std::string::npos);
   EXPECT_NE(st.hint().find("did you mean \"build\"?"), std::string::npos);
   std::string text = FormatDiagnostic(st, ast.source);
-  EXPECT_NE(text.find("Dockerfile:3:1: "), std::string::npos) << text;
-  EXPECT_NE(text.find("  3 | COPY --from=buidl /x /y\n    | ^"), std::string::npos) << text;
+  EXPECT_NE(text.find("Dockerfile:3:6: "), std::string::npos) << text;
+  EXPECT_NE(text.find("  3 | COPY --from=buidl /x /y\n    |      ^"), std::string::npos) << text;
 }
 
 TEST(LowerErrors, CopyFromLaterStage) {
