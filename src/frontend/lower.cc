@@ -8,6 +8,7 @@
 #include "frontend/diagnostic.h"
 #include "frontend/lower_internal.h"
 #include "frontend/path_util.h"
+#include "frontend/utf8.h"
 #ifdef KILN_HAVE_PARSER
 #include "frontend/parser.h"
 #endif
@@ -732,7 +733,44 @@ Outline Lowerer::MakeOutline() const {
 
 }  // namespace internal
 
+namespace {
+
+// The DAG's canonical form is JSON, which holds only UTF-8 text (BuildKit's
+// protobuf LLB has the same rule), so invalid bytes are an input error.
+Status CheckUtf8(const Ast& ast, const LowerOptions& opts) {
+  size_t bad = FirstInvalidUtf8(ast.source);
+  if (bad != std::string::npos) {
+    int line = 1, col = 1;
+    for (size_t i = 0; i < bad; i++) {
+      if (ast.source[i] == '\n') {
+        line++;
+        col = 1;
+      } else {
+        col++;
+      }
+    }
+    return Status::InvalidArgument("the Dockerfile is not valid UTF-8 (byte 0x" +
+                                   std::string(1, "0123456789abcdef"[(static_cast<unsigned char>(ast.source[bad]) >> 4)]) +
+                                   std::string(1, "0123456789abcdef"[static_cast<unsigned char>(ast.source[bad]) & 15]) + ")")
+        .WithLocation({ast.filename, line, col})
+        .WithHint("save the Dockerfile as UTF-8");
+  }
+  auto check = [](const std::string& what, const std::string& v) -> Status {
+    if (FirstInvalidUtf8(v) == std::string::npos) return Status::OK();
+    return Status::InvalidArgument(what + " is not valid UTF-8").WithHint("pass UTF-8 text");
+  };
+  RETURN_IF_ERROR(check("--target", opts.target));
+  for (const auto& [k, v] : opts.build_args) RETURN_IF_ERROR(check("--build-arg " + k, k + v));
+  for (const auto& [k, v] : opts.labels) RETURN_IF_ERROR(check("--label", k + v));
+  for (const auto& [k, v] : opts.build_contexts) RETURN_IF_ERROR(check("--build-context", k + v));
+  for (const std::string& p : opts.dockerignore) RETURN_IF_ERROR(check(".dockerignore pattern", p));
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<llb::Definition> Lower(const Ast& ast, const LowerOptions& opts) {
+  RETURN_IF_ERROR(CheckUtf8(ast, opts));
   internal::Lowerer l(ast, opts);
   RETURN_IF_ERROR(l.Prepare());
   RETURN_IF_ERROR(l.Run(false));
@@ -745,6 +783,7 @@ Result<llb::Definition> Lower(const Ast& ast, const LowerOptions& opts) {
 }
 
 Result<Outline> BuildOutline(const Ast& ast, const LowerOptions& opts) {
+  RETURN_IF_ERROR(CheckUtf8(ast, opts));
   internal::Lowerer l(ast, opts);
   RETURN_IF_ERROR(l.Prepare());
   RETURN_IF_ERROR(l.Run(false));

@@ -548,6 +548,14 @@ TEST(LowerErrors, BadValuesInUsedStages) {
   EXPECT_NE(size.message().find("invalid value for size"), std::string::npos);
 }
 
+TEST(LowerErrors, InvalidUtf8) {
+  Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("RUN", {"echo \xff"}).Build();
+  Status st = LowerError(ast);
+  EXPECT_EQ(st.location().line, 2);
+  EXPECT_EQ(st.location().column, 10);
+  EXPECT_NE(st.message().find("not valid UTF-8"), std::string::npos);
+}
+
 TEST(LowerErrors, VariableInCopyFrom) {
   Status st = LowerError(AstBuilder().Add("FROM", {"busybox"}).Add("COPY", {"a", "b"}, {"--from=$X"}).Build());
   EXPECT_NE(st.message().find("variable expansion is not supported for --from"), std::string::npos);
