@@ -4,6 +4,7 @@
 // fallback is chosen where overlayfs is unavailable.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,9 +48,36 @@ class Snapshotter {
   // committed layer dir), for diffing into a layer.
   virtual Result<std::string> LayerDir(const std::string& key) = 0;
   virtual std::string Kind() const = 0;  // "overlayfs" or "copy"
+
+  // Additions (store engineer):
+  // What to diff to get snapshot `key`'s layer. overlayfs: `upper` is the layer dir
+  // (overlay whiteouts and opaque xattrs inside), `lower` is "". copy: `upper` is
+  // the snapshot's full tree and `lower` its parent's full tree ("" for none).
+  struct DiffInput {
+    std::string lower, upper;
+    bool overlay_upper = false;
+  };
+  virtual Result<DiffInput> DiffInputs(const std::string& key) = 0;
+  // Every snapshot, for GC and `kiln du`.
+  virtual Result<std::vector<SnapshotInfo>> List() = 0;
+  // Bytes used on disk by snapshot `key`'s own directory (and its flattened copy).
+  virtual Result<int64_t> Usage(const std::string& key) = 0;
+};
+
+struct SnapshotterOptions {
+  // "" = probe (overlayfs if a test mount under ROOT works, else copy);
+  // "overlayfs" or "copy" forces one. $KILN_SNAPSHOTTER overrides "".
+  std::string kind;
+  // Longest overlay lowerdir= option before a chain is flattened into one
+  // directory (the kernel limits mount data to a page).
+  size_t max_lowerdir_bytes = 3072;
 };
 
 // Overlayfs when it works under ROOT, else the copy fallback (logged at info level).
+// Snapshot directories live under ROOT/snapshots/<id>/{fs,work}; records live in
+// the metadata database (ROOT/metadata.db).
+// LayerDir(): for overlayfs the snapshot's own changes; for copy its full tree.
 Result<std::unique_ptr<Snapshotter>> OpenSnapshotter(const std::string& root);
+Result<std::unique_ptr<Snapshotter>> OpenSnapshotter(const std::string& root, const SnapshotterOptions& options);
 
 }  // namespace kiln::cache

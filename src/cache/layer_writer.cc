@@ -1,0 +1,213 @@
+#include "cache/layer_writer.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <map>
+#include <memory>
+
+namespace kiln::cache {
+namespace {
+
+struct ArchiveDeleter {
+  void operator()(archive* a) const { archive_write_free(a); }
+};
+struct EntryDeleter {
+  void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+using EntryPtr = std::unique_ptr<archive_entry, EntryDeleter>;
+
+struct SinkState {
+  const std::function<Status(const void*, size_t)>* sink;
+  Status status;
+};
+
+la_ssize_t WriteCallback(archive*, void* client, const void* buf, size_t len) {
+  auto* s = static_cast<SinkState*>(client);
+  if (!s->status.ok()) return -1;
+  s->status = (*s->sink)(buf, len);
+  return s->status.ok() ? static_cast<la_ssize_t>(len) : -1;
+}
+
+std::string BaseName(const std::string& p) {
+  auto slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+std::string DirName(const std::string& p) {
+  auto slash = p.rfind('/');
+  return slash == std::string::npos ? "" : p.substr(0, slash);
+}
+
+class TarWriter {
+ public:
+  TarWriter(archive* a, SinkState* state, const LayerOptions& opts) : a_(a), state_(state), opts_(opts) {}
+
+  Status Write(const Change& c) {
+    switch (c.kind) {
+      case Change::Kind::kWhiteout: {
+        std::string dir = DirName(c.path);
+        return WriteMarker((dir.empty() ? "" : dir + "/") + ".wh." + BaseName(c.path));
+      }
+      case Change::Kind::kOpaque:
+        return WriteMarker(c.path + "/.wh..wh..opq");
+      case Change::Kind::kEntry:
+        return WriteEntry(c);
+    }
+    return Status::OK();
+  }
+
+ private:
+  Status Fail(const std::string& what, const std::string& path) {
+    if (!state_->status.ok()) return state_->status;
+    return Status::IOError(what + " `" + path + "`: " + (archive_error_string(a_) ? archive_error_string(a_) : "?"));
+  }
+
+  int64_t Clamp(int64_t t) const {
+    if (opts_.source_date_epoch && t > *opts_.source_date_epoch) return *opts_.source_date_epoch;
+    return t;
+  }
+
+  Status WriteMarker(const std::string& name) {
+    EntryPtr e(archive_entry_new());
+    archive_entry_set_pathname(e.get(), name.c_str());
+    archive_entry_set_filetype(e.get(), AE_IFREG);
+    archive_entry_set_perm(e.get(), 0);
+    archive_entry_set_size(e.get(), 0);
+    archive_entry_set_mtime(e.get(), opts_.source_date_epoch.value_or(0), 0);
+    if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return Fail("write tar header for", name);
+    return Status::OK();
+  }
+
+  Status AddXattrs(archive_entry* e, const std::string& p) {
+    ssize_t len = llistxattr(p.c_str(), nullptr, 0);
+    if (len <= 0) return Status::OK();
+    std::string names(static_cast<size_t>(len), '\0');
+    len = llistxattr(p.c_str(), names.data(), names.size());
+    if (len < 0) return Status::FromErrno(errno, "list xattrs of", p);
+    std::map<std::string, std::string> sorted;
+    for (ssize_t i = 0; i < len;) {
+      std::string name(names.c_str() + i);
+      i += static_cast<ssize_t>(name.size()) + 1;
+      if (name.rfind("trusted.overlay.", 0) == 0) continue;
+      ssize_t vlen = lgetxattr(p.c_str(), name.c_str(), nullptr, 0);
+      if (vlen < 0) return Status::FromErrno(errno, "get xattr " + name + " of", p);
+      std::string v(static_cast<size_t>(vlen), '\0');
+      vlen = lgetxattr(p.c_str(), name.c_str(), v.data(), v.size());
+      if (vlen < 0) return Status::FromErrno(errno, "get xattr " + name + " of", p);
+      v.resize(static_cast<size_t>(vlen));
+      sorted[name] = v;
+    }
+    for (auto& [k, v] : sorted) archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
+    return Status::OK();
+  }
+
+  Status WriteEntry(const Change& c) {
+    struct stat st;
+    if (lstat(c.source.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", c.source);
+    EntryPtr e(archive_entry_new());
+    archive_entry_set_pathname(e.get(), c.path.c_str());
+    archive_entry_set_uid(e.get(), st.st_uid);
+    archive_entry_set_gid(e.get(), st.st_gid);
+    archive_entry_set_mode(e.get(), st.st_mode);
+    archive_entry_set_mtime(e.get(), Clamp(st.st_mtim.tv_sec), 0);
+    RETURN_IF_ERROR(AddXattrs(e.get(), c.source));
+    if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+      auto [it, fresh] = links_.try_emplace({st.st_dev, st.st_ino}, c.path);
+      if (!fresh) {
+        archive_entry_set_hardlink(e.get(), it->second.c_str());
+        archive_entry_set_size(e.get(), 0);
+        if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return Fail("write tar header for", c.path);
+        return Status::OK();
+      }
+    }
+    if (S_ISLNK(st.st_mode)) {
+      std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+      ssize_t n = readlink(c.source.c_str(), target.data(), target.size());
+      if (n < 0) return Status::FromErrno(errno, "readlink", c.source);
+      target.resize(static_cast<size_t>(n));
+      archive_entry_set_symlink(e.get(), target.c_str());
+    } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+      archive_entry_set_rdev(e.get(), st.st_rdev);
+    }
+    bool regular = S_ISREG(st.st_mode);
+    archive_entry_set_size(e.get(), regular ? st.st_size : 0);
+    if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return Fail("write tar header for", c.path);
+    if (regular) RETURN_IF_ERROR(CopyData(c.source, st.st_size));
+    return Status::OK();
+  }
+
+  Status CopyData(const std::string& path, int64_t size) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return Status::FromErrno(errno, "open", path);
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    buf_.resize(1 << 18);
+    int64_t left = size;
+    Status st;
+    while (left > 0) {
+      ssize_t n = read(fd, buf_.data(), std::min<int64_t>(left, static_cast<int64_t>(buf_.size())));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) { st = Status::FromErrno(errno, "read", path); break; }
+      if (n == 0) { st = Status::IOError("file `" + path + "` shrank while being archived"); break; }
+      if (archive_write_data(a_, buf_.data(), static_cast<size_t>(n)) != n) { st = Fail("write tar data for", path); break; }
+      left -= n;
+    }
+    close(fd);
+    return st;
+  }
+
+  archive* a_;
+  SinkState* state_;
+  const LayerOptions& opts_;
+  std::map<std::pair<dev_t, ino_t>, std::string> links_;
+  std::vector<char> buf_;
+};
+
+}  // namespace
+
+Status WriteLayerTar(const std::vector<Change>& changes, const LayerOptions& opts,
+                     const std::function<Status(const void*, size_t)>& sink) {
+  std::unique_ptr<archive, ArchiveDeleter> a(archive_write_new());
+  SinkState state{&sink, Status::OK()};
+  archive_write_set_format_pax_restricted(a.get());
+  archive_write_set_bytes_per_block(a.get(), 0);  // no padding beyond the end-of-archive records
+  if (archive_write_open2(a.get(), &state, nullptr, WriteCallback, nullptr, nullptr) != ARCHIVE_OK)
+    return Status::Internal(std::string("libarchive: ") + archive_error_string(a.get()));
+  TarWriter w(a.get(), &state, opts);
+  for (const auto& c : changes) RETURN_IF_ERROR(w.Write(c));
+  if (archive_write_close(a.get()) != ARCHIVE_OK) {
+    if (!state.status.ok()) return state.status;
+    return Status::IOError(std::string("finish tar: ") + archive_error_string(a.get()));
+  }
+  return state.status;
+}
+
+Result<LayerRecord> WriteLayer(const std::vector<Change>& changes, ContentStore& store, const LayerOptions& opts) {
+  ASSIGN_OR_RETURN(auto blob, store.NewWriter());
+  ASSIGN_OR_RETURN(auto comp, LayerCompressor::Create(blob.get(), opts.compression, opts.level, opts.threads));
+  RETURN_IF_ERROR(WriteLayerTar(changes, opts, [&](const void* p, size_t n) { return comp->Write(p, n); }));
+  RETURN_IF_ERROR(comp->Finish());
+  LayerRecord rec;
+  rec.size = blob->Written();
+  ASSIGN_OR_RETURN(rec.digest, blob->Commit());
+  rec.diff_id = comp->DiffId();
+  rec.media_type = LayerMediaType(opts.compression, opts.oci_media_types);
+  return rec;
+}
+
+Result<LayerRecord> WriteSnapshotLayer(const Snapshotter::DiffInput& in, ContentStore& store,
+                                       const LayerOptions& opts) {
+  std::vector<Change> changes;
+  if (in.overlay_upper) {
+    ASSIGN_OR_RETURN(changes, DiffOverlayUpper(in.upper));
+  } else {
+    ASSIGN_OR_RETURN(changes, DiffDirectories(in.lower, in.upper));
+  }
+  return WriteLayer(changes, store, opts);
+}
+
+}  // namespace kiln::cache

@@ -1,0 +1,48 @@
+// Writes a layer (a list of Changes) as an OCI layer tar, compressed, straight into
+// the content store in one streaming pass that also computes the diffID.
+//
+// Tar format: PAX (libarchive's restricted pax: ustar headers, extended headers only
+// where needed: long names, big ids, xattrs as SCHILY.xattr.*), no block padding
+// beyond the two zero records, uid/gid numbers without user/group names, all 12
+// mode bits, mtimes in whole seconds (clamped to SOURCE_DATE_EPOCH when given, as
+// BuildKit's rewrite-timestamp does), hard links within the layer as link entries,
+// symlinks, fifos, char/block devices, xattrs (trusted.overlay.* never).
+// Whiteouts are empty regular files `.wh.NAME` and `DIR/.wh..wh..opq` (mode 0,
+// mtime SOURCE_DATE_EPOCH or 0).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "cache/content_store.h"
+#include "cache/layer_compress.h"
+#include "cache/layer_diff.h"
+#include "cache/metadata.h"
+#include "cache/snapshotter.h"
+
+namespace kiln::cache {
+
+struct LayerOptions {
+  Compression compression = Compression::kGzip;
+  int level = -1;    // -1: default for the compression
+  int threads = 0;   // 0: number of CPUs
+  bool oci_media_types = true;
+  std::optional<int64_t> source_date_epoch;  // clamp file mtimes to this
+};
+
+// Writes the changes as a tar to `sink` (uncompressed bytes, in order).
+Status WriteLayerTar(const std::vector<Change>& changes, const LayerOptions& opts,
+                     const std::function<Status(const void*, size_t)>& sink);
+
+// Tar + compress + store: returns the stored blob's descriptor and diffID.
+Result<LayerRecord> WriteLayer(const std::vector<Change>& changes, ContentStore& store, const LayerOptions& opts);
+
+// Diffs snapshot inputs (overlay upper dir, or two full trees) and writes the layer.
+Result<LayerRecord> WriteSnapshotLayer(const Snapshotter::DiffInput& in, ContentStore& store,
+                                       const LayerOptions& opts);
+
+}  // namespace kiln::cache
