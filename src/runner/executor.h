@@ -12,7 +12,8 @@
 //   those files, the destinations of `mounts`) never show up in an overlay's upper
 //   dir: a RUN `true` leaves the upper dir empty, as BuildKit does. For a bind root
 //   the stubs created are removed afterwards when still empty (BuildKit's
-//   MountStubsCleaner), restoring the parent directory's times.
+//   MountStubsCleaner), restoring the parent directory's times. A read-only
+//   bind root is mounted as a read-only overlay instead, so it is never touched.
 // - A root overlay with an upper dir is mounted `volatile`: its unmount does not
 //   syncfs the upper filesystem (a native process would not sync either, and a
 //   sync costs as much as the writes). Durability of the upper dir is the

@@ -139,6 +139,11 @@ TEST_F(ExecutorTest, TrueLeavesTheUpperDirEmpty) {
   struct stat st;
   ASSERT_EQ(stat(upper_.c_str(), &st), 0);
   EXPECT_EQ(st.st_nlink, 2u);
+  // The root overlay is volatile; its marker must not stay behind, or the next
+  // mount of the same upper/work would fail.
+  EXPECT_EQ(Entries(work_), std::vector<std::string>{"work"});
+  EXPECT_EQ(Entries(work_ + "/work"), std::vector<std::string>{});
+  EXPECT_TRUE(Run(Sh("true")).ok());
 }
 
 TEST_F(ExecutorTest, WritesLandInTheUpperDir) {
@@ -290,6 +295,10 @@ TEST_F(ExecutorTest, OwnSessionWithoutTerminalAndDefaultSignals) {
   EXPECT_EQ(out, "1 0\nno-tty\nSigIgn:\t0000000000000000\n");
 }
 
+TEST_F(ExecutorTest, StdinIsDevNull) {
+  EXPECT_EQ(Output(Sh("readlink /proc/self/fd/0; cat; echo eof")), "/dev/null\neof\n");
+}
+
 TEST_F(ExecutorTest, EnvAsGivenWithDefaultPathAndHome) {
   RunSpec spec = Spec({"env"});
   spec.process.env = {"FOO=bar baz", "EMPTY="};
@@ -361,8 +370,9 @@ TEST_F(ExecutorTest, MountsBindTmpfsOverlay) {
 
 TEST_F(ExecutorTest, TimeoutKillsTheTreeAndLeavesNoMount) {
   std::string mounts_before = HostMounts();
-  std::string marker = "kiln-timeout-" + std::to_string(getpid());
-  RunSpec spec = Sh("sleep 1000 & sleep 1001 & (sleep 1002; echo " + marker + ") & wait; echo " + marker);
+  // Unique durations make the sleeps themselves findable among host processes.
+  std::string marker = "sleep 9" + std::to_string(getpid());
+  RunSpec spec = Sh(marker + "1 & " + marker + "2 & (" + marker + "3; echo x) & wait");
   spec.process.timeout_seconds = 1;
   auto start = std::chrono::steady_clock::now();
   Status s = Run(spec);
@@ -388,28 +398,28 @@ TEST_F(ExecutorTest, CancelFlagKillsTheProcess) {
 
 TEST_F(ExecutorTest, SigtermOfKilnKillsEverything) {
   std::string mounts_before = HostMounts();
-  std::string marker = "kiln-sigterm-" + std::to_string(getpid());
+  std::string marker = "sleep 8" + std::to_string(getpid());
   pid_t kiln = fork();
   ASSERT_GE(kiln, 0);
   if (kiln == 0) {
     setenv("TMPDIR", dir_->path().c_str(), 1);  // its run dir is left behind: it dies
-    Status s = NewNamespaceExecutor()->Run(Sh("sleep 1000 & sleep 1001 & echo " + marker + "; wait"),
+    Status s = NewNamespaceExecutor()->Run(Sh(marker + "1 & " + marker + "2 & wait"),
                                            [](std::string_view) {});
     _exit(s.ok() ? 0 : 1);
   }
   // Wait until the container runs.
-  for (int i = 0; i < 100 && ProcessesWith("sleep 1001").empty(); ++i) {
+  for (int i = 0; i < 100 && ProcessesWith(marker + "2").empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ASSERT_FALSE(ProcessesWith("sleep 1001").empty());
+  ASSERT_FALSE(ProcessesWith(marker + "2").empty());
   kill(kiln, SIGTERM);
   int st = 0;
   waitpid(kiln, &st, 0);
   EXPECT_TRUE(WIFSIGNALED(st));
-  for (int i = 0; i < 100 && !ProcessesWith("sleep 100").empty(); ++i) {
+  for (int i = 0; i < 100 && !ProcessesWith(marker).empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  EXPECT_EQ(ProcessesWith("sleep 100"), std::vector<int>{});
+  EXPECT_EQ(ProcessesWith(marker), std::vector<int>{});
   EXPECT_EQ(HostMounts(), mounts_before);
 }
 
@@ -424,6 +434,50 @@ TEST_F(ExecutorTest, BindRootGetsItsStubsRemoved) {
   EXPECT_EQ(Output(spec), "buildkitsandbox\n");
   EXPECT_EQ(Entries(root), (std::vector<std::string>{"bin", "etc", "home", "made", "root", "tmp"}));
   EXPECT_EQ(Entries(root + "/etc"), (std::vector<std::string>{"group", "passwd"}));
+}
+
+TEST_F(ExecutorTest, ReadonlyBindRootIsNeverTouched) {
+  std::string root = dir_->path() + "/copy";
+  ASSERT_EQ(system(("cp -a " + lower() + " " + root).c_str()), 0);
+  RunSpec spec = Sh("cat /etc/hostname; ls -d /proc/1 /mnt/x; { touch /new; } 2>/dev/null || echo ro");
+  spec.root = {"/", "bind", root, "", true};
+  spec.mounts = {{"/mnt/x", "tmpfs", "", "", false}};
+  std::atomic<bool> stop{false};
+  // Nothing may appear in the directory, not even while the process runs.
+  std::thread watcher([&] {
+    while (!stop) {
+      EXPECT_EQ(Entries(root), (std::vector<std::string>{"bin", "etc", "home", "root", "tmp"}));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  EXPECT_EQ(Output(spec), "buildkitsandbox\n/mnt/x\n/proc/1\nro\n");
+  stop = true;
+  watcher.join();
+}
+
+TEST_F(ExecutorTest, KillAllContainersKillsRunningOnes) {
+  std::thread killer([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    KillAllContainers();
+  });
+  Status s = Run(Sh("sleep 1000"));
+  killer.join();
+  EXPECT_EQ(s.message(), "process \"/bin/sh -c sleep 1000\" did not complete successfully: exit code: 137");
+}
+
+TEST_F(ExecutorTest, LowerdirListLongerThanAPage) {
+  // mount(2) takes at most a page of options; 150 layers of long paths do not fit.
+  std::string lowers;
+  for (int i = 0; i < 150; ++i) {
+    std::string l = dir_->path() + "/layer-with-a-rather-long-name-to-fill-the-page-" + std::to_string(i);
+    ASSERT_TRUE(MakeDirs(l).ok());
+    std::ofstream(l + "/f" + std::to_string(i)) << "x";
+    lowers += l + ":";
+  }
+  ASSERT_GT(lowers.size(), 4096u);
+  RunSpec spec = Sh("ls / | grep -c '^f'; cat /etc/hostname");
+  spec.root.options = "lowerdir=" + lowers + lower() + ",upperdir=" + upper_ + ",workdir=" + work_;
+  EXPECT_EQ(Output(spec), "150\nbuildkitsandbox\n");
 }
 
 TEST_F(ExecutorTest, ReadonlyRoot) {

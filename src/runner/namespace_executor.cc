@@ -108,7 +108,8 @@ std::string ResolvConf(ProcessSpec::Network net) {
 
 std::string HostsFile(const ProcessSpec& p) {
   // BuildKit's executor/oci/hosts.go, byte for byte.
-  std::string s = "\n127.0.0.1\tlocalhost " + p.hostname + "\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  std::string host = p.hostname.empty() ? "buildkitsandbox" : p.hostname;
+  std::string s = "\n127.0.0.1\tlocalhost " + host + "\n::1\tlocalhost ip6-localhost ip6-loopback\n";
   for (const std::string& h : p.extra_hosts) {
     size_t eq = h.find('=');
     if (eq == std::string::npos) continue;
@@ -157,6 +158,11 @@ Result<Prepared> Prepare(const RunSpec& spec, const std::string& dir) {
   c.root = spec.root;
   c.mounts = spec.mounts;
   c.process = spec.process;
+  if (c.process.hostname.empty()) c.process.hostname = "buildkitsandbox";
+  if (c.root.type == "bind" && c.root.readonly) {
+    // A read-only overlay of the directory: the stubs stay out of it.
+    c.root = MountPoint{"/", "overlay", "", "lowerdir=" + spec.root.source, true};
+  }
   if (c.process.cwd.empty() || c.process.cwd[0] != '/') c.process.cwd = "/" + c.process.cwd;
   c.root_mountpoint = dir + "/root";
   c.hosts_file = dir + "/hosts";
@@ -165,7 +171,7 @@ Result<Prepared> Prepare(const RunSpec& spec, const std::string& dir) {
   RETURN_IF_ERROR(MakeDirs(c.root_mountpoint, 0755));
   RETURN_IF_ERROR(WriteSmallFile(c.hosts_file, HostsFile(spec.process)));
   RETURN_IF_ERROR(WriteSmallFile(c.resolv_file, ResolvConf(spec.process.network)));
-  RETURN_IF_ERROR(WriteSmallFile(c.hostname_file, spec.process.hostname + "\n"));
+  RETURN_IF_ERROR(WriteSmallFile(c.hostname_file, c.process.hostname + "\n"));
 
   std::vector<Stub> stubs = {{"/proc", false}, {"/dev", false}, {"/sys", false},
                              {"/etc/hosts", true}, {"/etc/resolv.conf", true}, {"/etc/hostname", true}};
@@ -175,13 +181,12 @@ Result<Prepared> Prepare(const RunSpec& spec, const std::string& dir) {
     c.mount_is_file.push_back(is_file);
     stubs.push_back({m.dest, is_file});
   }
-  if (spec.root.type == "overlay") {
+  if (c.root.type == "overlay") {
     // No syncfs of the upper filesystem when the overlay goes away (a native
     // process does not sync either); the marker it leaves is removed afterwards.
-    std::string workdir = OptionValue(spec.root.options, "workdir");
-    if (!workdir.empty() && !OptionValue(spec.root.options, "upperdir").empty() &&
-        !HasOption(spec.root.options, "volatile")) {
-      c.root.options += ",volatile";
+    std::string workdir = OptionValue(c.root.options, "workdir");
+    if (!workdir.empty() && !OptionValue(c.root.options, "upperdir").empty()) {
+      if (!HasOption(c.root.options, "volatile")) c.root.options += ",volatile";
       p.volatile_marker = workdir + "/work/incompat";
     }
     c.stub_layer = dir + "/stubs";
