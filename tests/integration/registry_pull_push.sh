@@ -35,7 +35,7 @@ mt=$(skopeo inspect --tls-verify=false --raw "docker://$R/test/docker:v2s2" | py
 # --- index / manifest list with platform selection
 for repo in multi dlist; do
   for p in linux/amd64 linux/arm64 linux/arm/v7; do
-    "$KILN" inspect --platform "$p" "$R/test/$repo:v1" > "$REG_TMP/inspect.json"
+    "$KILN" inspect --remote --platform "$p" "$R/test/$repo:v1" > "$REG_TMP/inspect.json"
     got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["platform"])' "$REG_TMP/inspect.json")
     [ "$got" = "$p" ] || fail "inspect --platform $p of $repo gave $got"
   done
