@@ -51,8 +51,13 @@ report() {  # report NAME NATIVE_SCRIPT RUNNER_SCRIPT
   rw=$(printf '%s\n' "${r[@]}" | cut -d' ' -f1 | median)
   nc=$(printf '%s\n' "${n[@]}" | cut -d' ' -f2 | median)
   rc=$(printf '%s\n' "${r[@]}" | cut -d' ' -f2 | median)
-  printf '%-28s wall: native %6.3fs runner %6.3fs ratio %5.2fx | cpu: native %6.3fs runner %6.3fs ratio %5.2fx\n' \
-    "$name" "$nw" "$rw" "$(echo "$rw / ($nw + 0.0005)" | bc -l)" "$nc" "$rc" "$(echo "$rc / ($nc + 0.0005)" | bc -l)"
+  if [ "$(echo "$nw < 0.05" | bc -l)" = 1 ]; then  # too short for a ratio
+    printf '%-28s wall: native %6.3fs runner %6.3fs (start-up cost: %.3fs)\n' "$name" "$nw" "$rw" \
+      "$(echo "$rw - $nw" | bc -l)"
+  else
+    printf '%-28s wall: native %6.3fs runner %6.3fs ratio %5.2fx | cpu: native %6.3fs runner %6.3fs ratio %5.2fx\n' \
+      "$name" "$nw" "$rw" "$(echo "$rw / $nw" | bc -l)" "$nc" "$rc" "$(echo "$rc / ($nc + 0.0005)" | bc -l)"
+  fi
   echo "    wall samples: native $(printf '%s\n' "${n[@]}" | cut -d' ' -f1 | tr '\n' ' ')| runner $(printf '%s\n' "${r[@]}" | cut -d' ' -f1 | tr '\n' ' ')"
 }
 
