@@ -17,21 +17,23 @@ dockerfile
   : line* EOF
   ;
 
+// One token per physical line, its '\n' included (the file's last line may
+// have none).
 line
-  : COMMENT_LINE NEWLINE?   # commentLine
-  | TEXT_LINE NEWLINE?      # textLine
-  | NEWLINE                 # blankLine
+  : COMMENT_LINE   # commentLine
+  | TEXT_LINE      # textLine
+  | NEWLINE        # blankLine
   ;
 
-// Every token starts at the beginning of a line: each of the first two rules
-// runs to the end of the line. On a tie (a line whose first non-blank is '#')
-// the earlier rule wins, so comment lines are COMMENT_LINE.
+// Every token starts at the beginning of a line and runs through its '\n'.
+// On a tie (a line whose first non-blank is '#') the earlier rule wins, so
+// comment lines are COMMENT_LINE.
 COMMENT_LINE
-  : [ \t\u000B\f\r]* '#' ~[\n]*
+  : [ \t\u000B\f\r]* '#' ~[\n]* '\n'?
   ;
 
 TEXT_LINE
-  : ~[\n]+
+  : ~[\n]+ '\n'?
   ;
 
 NEWLINE

@@ -1,5 +1,6 @@
 #include "cache/content_store.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -164,6 +165,34 @@ TEST_F(ContentStoreTest, TwoProcessesShareTheRoot) {
   auto list = store_->List();
   ASSERT_TRUE(list.ok());
   for (auto& d : *list) EXPECT_TRUE(store_->Verify(d).ok());
+}
+
+// kill -9 in the middle of a write: nothing becomes visible; the ingest file is
+// left for CleanIngest.
+TEST_F(ContentStoreTest, KilledWriterLeavesNoBlob) {
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto s = OpenLocalContentStore(tmp_->path());
+    auto w = (*s)->NewWriter();
+    std::string chunk(1 << 16, 'k');
+    for (int i = 0;; i++) {
+      if (!(*w)->Write(chunk.data(), chunk.size()).ok()) _exit(3);
+      if (i == 10 && write(ready[1], "x", 1) != 1) _exit(4);
+    }
+  }
+  char c;
+  ASSERT_EQ(read(ready[0], &c, 1), 1);
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  close(ready[0]);
+  close(ready[1]);
+  EXPECT_TRUE(store_->List()->empty());
+  EXPECT_EQ(IngestCount(), 1);
+  EXPECT_GT(*store_->CleanIngest(0), 0);
+  EXPECT_EQ(IngestCount(), 0);
 }
 
 TEST_F(ContentStoreTest, CleanIngestRemovesStaleFiles) {

@@ -228,6 +228,16 @@ TEST_F(LayerApplyTest, CorruptCompressedLayerIsCorruption) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("bad.tar.gz"), std::string::npos) << r.status().ToString();
 }
+TEST_F(LayerApplyTest, GzipWithTrailingZeroPaddingIsAccepted) {
+  std::string tar = tmp_->path() + "/p.tar";
+  WriteTar(tar, {File("f", "padded")});
+  ASSERT_EQ(system(("gzip -n -k " + tar + " && head -c 1000 /dev/zero >> " + tar + ".gz").c_str()), 0);
+  auto r = ApplyLayer(tar + ".gz", dst_, WhiteoutMode::kOverlay);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->diff_id, *Sha256File(tar));
+  EXPECT_EQ(*ReadFile(dst_ + "/f"), "padded");
+}
+
 TEST_F(LayerApplyTest, NotATarIsAClearError) {
   std::string p = tmp_->path() + "/junk";
   ASSERT_TRUE(WriteFileAtomic(p, std::string(2000, 'j')).ok());

@@ -82,7 +82,12 @@ class Decompressor : public LayerDecompressor {
           return Status::Corruption("layer `" + name_ + "`: zstd stream is truncated");
         return size_t{0};
       }
-      size_t produced = format_ == Format::kGzip ? 0 : 0;
+      size_t produced = 0;
+      if (format_ == Format::kGzip && !mid_member_) {
+        // Between members: some writers pad the stream with zeros.
+        while (in_pos_ < in_len_ && in_[in_pos_] == 0) in_pos_++;
+        if (in_pos_ == in_len_) continue;
+      }
       if (format_ == Format::kGzip) {
         zs_.next_in = in_.data() + in_pos_;
         zs_.avail_in = static_cast<uInt>(in_len_ - in_pos_);

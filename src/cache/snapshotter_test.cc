@@ -192,7 +192,9 @@ TEST_P(SnapshotterTest, DeepChainIsFlattened) {
   if (GetParam() == "overlayfs") {
     auto md = MetadataStore::Open(root_);
     int flattened = 0;
-    for (auto& r : *(*md)->ListSnapshots()) flattened += !r.flat_id.empty();
+    auto recs = (*md)->ListSnapshots();
+    ASSERT_TRUE(recs.ok());
+    for (auto& r : *recs) flattened += !r.flat_id.empty();
     EXPECT_GE(flattened, 1);
   }
 }

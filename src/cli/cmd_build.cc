@@ -1,5 +1,394 @@
+// kiln build: Dockerfile -> Ast -> DAG -> solved snapshots -> exporters.
+// The one place where the solver's collaborators are chosen: the local store
+// (content, metadata, snapshots), the registry's image source, the namespace
+// executor and the exporters.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+
+#include <nlohmann/json.hpp>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "cache/content_store.h"
+#include "cache/metadata.h"
+#include "cache/snapshotter.h"
 #include "cli/app.h"
+#include "exporter/exporter.h"
+#include "exporter/output.h"
+#include "frontend/diagnostic.h"
+#include "frontend/dockerignore.h"
+#include "frontend/lower.h"
+#include "frontend/parser.h"
+#include "registry/client.h"
+#include "registry/image_source.h"
+#include "runner/executor.h"
+#include "solver/build_result.h"
+#include "solver/ops.h"
+#include "solver/progress_printer.h"
+#include "solver/scheduler.h"
+#include "solver/snapshot_cache.h"
 
 namespace kiln::cli {
-void RegisterBuild(CLI::App& app, GlobalOptions& g) { AddPlaceholder(app, "build", "issue 5"); }
+namespace {
+
+struct BuildFlags {
+  std::string context;
+  std::string file;
+  std::vector<std::string> tags, build_args, no_cache_filter, secrets, ssh, labels, outputs, build_contexts;
+  std::string target, platform, network = "default", progress = "auto", iidfile, metadata_file;
+  bool no_cache = false, pull = false, quiet = false;
+  int max_parallelism = 0;
+};
+
+// Resolves FROM images for the lowering through the registry's image source.
+class SourceMetaResolver : public frontend::ImageMetaResolver {
+ public:
+  explicit SourceMetaResolver(registry::ImageSource* src) : src_(src) {}
+  Result<ImageMeta> Resolve(const Reference& ref, const oci::Platform& platform) override {
+    ASSIGN_OR_RETURN(auto img, src_->Resolve(ref, platform));
+    return ImageMeta{img.Digest(), img.config_json};
+  }
+
+ private:
+  registry::ImageSource* src_;
+};
+
+solver::Scheduler* g_running = nullptr;
+
+void OnSignal(int) {
+  runner::KillAllContainers();
+  if (g_running) g_running->Cancel();
+}
+
+// "K=V" or "K" (taken from the environment, skipped when unset).
+std::map<std::string, std::string> ParseBuildArgs(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> out;
+  for (const auto& a : args) {
+    auto eq = a.find('=');
+    if (eq != std::string::npos) {
+      out[a.substr(0, eq)] = a.substr(eq + 1);
+    } else if (const char* v = getenv(a.c_str())) {
+      out[a] = v;
+    }
+  }
+  return out;
+}
+
+// id=ID,src=PATH | id=ID,env=VAR | id=ID (env var ID, or file ID? as buildx: env first)
+Result<std::pair<std::string, solver::SecretSource>> ParseSecret(const std::string& s) {
+  std::string id, src, env, type;
+  size_t p = 0;
+  while (p <= s.size()) {
+    size_t c = s.find(',', p);
+    std::string kv = s.substr(p, c == std::string::npos ? std::string::npos : c - p);
+    p = c == std::string::npos ? s.size() + 1 : c + 1;
+    auto eq = kv.find('=');
+    std::string k = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
+    if (k == "id") id = v;
+    else if (k == "src" || k == "source") src = v;
+    else if (k == "env") env = v;
+    else if (k == "type") type = v;
+    else return Status::InvalidArgument("--secret " + s + ": unknown key `" + k + "`").WithHint("use id=ID,src=PATH or id=ID,env=VAR");
+  }
+  if (id.empty() && !src.empty()) id = src.substr(src.rfind('/') + 1);
+  if (id.empty() && !env.empty()) id = env;
+  if (id.empty()) return Status::InvalidArgument("--secret " + s + ": no id").WithHint("use id=ID,src=PATH or id=ID,env=VAR");
+  solver::SecretSource out;
+  if (!env.empty()) out.env = env;
+  else if (!src.empty()) out.file = src;
+  else if (getenv(id.c_str())) out.env = id;
+  else out.file = id;
+  if (!out.file.empty() && !PathExists(out.file))
+    return Status::NotFound("--secret " + s + ": file `" + out.file + "` not found");
+  return std::make_pair(id, out);
+}
+
+Status PrintFailure(const solver::SolveFailure& f, const llb::Definition& def) {
+  fprintf(stderr, "------\n > %s:\n", f.description.c_str());
+  for (const auto& l : f.last_lines) fprintf(stderr, "%s\n", l.c_str());
+  fprintf(stderr, "------\n");
+  if (!f.source.empty() && f.source[0].start_line > 0) {
+    const auto& r = f.source[0];
+    fprintf(stderr, "%s:%d\n--------------------\n", def.source_file.c_str(), r.start_line);
+    std::vector<std::string> lines;
+    std::string cur;
+    for (char c : def.source_text) {
+      if (c == '\n') {
+        lines.push_back(cur);
+        cur.clear();
+      } else {
+        cur.push_back(c);
+      }
+    }
+    if (!cur.empty()) lines.push_back(cur);
+    int from = std::max(1, r.start_line - 2), to = std::min<int>(lines.size(), std::max(r.end_line, r.start_line) + 2);
+    for (int i = from; i <= to; i++) {
+      bool hit = i >= r.start_line && i <= std::max(r.end_line, r.start_line);
+      fprintf(stderr, " %3d | %s %s\n", i, hit ? ">>>" : "   ", lines[i - 1].c_str());
+    }
+    fprintf(stderr, "--------------------\n");
+  }
+  return Status::OK();
+}
+
+int RunBuild(GlobalOptions& g, BuildFlags& f) {
+  const std::string root = g.ResolvedRoot();
+  // Flags that need no store.
+  if (!f.platform.empty()) {
+    auto p = oci::ParsePlatform(f.platform);
+    if (!p) Fail(Status::InvalidArgument("--platform " + f.platform + ": not a platform").WithHint("use e.g. linux/amd64"));
+    auto host = oci::HostPlatform();
+    if (p->os != host.os || p->architecture != host.architecture)
+      Fail(Status::Unimplemented("--platform " + f.platform + ": only the host platform (" + host.ToString() +
+                                 ") can be built for now"));
+  }
+  runner::ProcessSpec::Network network = runner::ProcessSpec::Network::kHost;
+  if (f.network == "none") network = runner::ProcessSpec::Network::kNone;
+  else if (f.network != "default" && f.network != "host")
+    Fail(Status::InvalidArgument("--network " + f.network + ": unknown mode").WithHint("use default, none or host"));
+  auto mode = solver::ParseProgressMode(f.quiet ? "quiet" : f.progress);
+  if (!mode.ok()) Fail(mode.status());
+  std::vector<exporter::OutputSpec> outputs;
+  for (const auto& o : f.outputs) {
+    auto spec = exporter::ParseOutput(o);
+    if (!spec.ok()) Fail(spec.status().WithContext("-o " + o));
+    outputs.push_back(*spec);
+  }
+  if (outputs.empty()) outputs.push_back(exporter::OutputSpec{});  // the local image store
+  std::map<std::string, solver::SecretSource> secrets;
+  for (const auto& s : f.secrets) {
+    auto sec = ParseSecret(s);
+    if (!sec.ok()) Fail(sec.status());
+    secrets[sec->first] = sec->second;
+  }
+  std::map<std::string, std::string> ssh;
+  for (const auto& s : f.ssh) {
+    auto eq = s.find('=');
+    std::string id = s.substr(0, eq), sock = eq == std::string::npos ? "" : s.substr(eq + 1);
+    if (sock.empty()) {
+      const char* a = getenv("SSH_AUTH_SOCK");
+      if (!a) Fail(Status::InvalidArgument("--ssh " + s + ": no socket given and SSH_AUTH_SOCK is not set"));
+      sock = a;
+    }
+    ssh[id] = sock;
+  }
+
+  // The Dockerfile.
+  struct stat cst;
+  if (stat(f.context.c_str(), &cst) != 0 || !S_ISDIR(cst.st_mode))
+    Fail(Status::NotFound("build context `" + f.context + "` is not a directory").WithHint("kiln build [flags] DIR"));
+  std::string dockerfile_path = f.file.empty() ? f.context + "/Dockerfile" : f.file;
+  std::string text;
+  if (f.file == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    dockerfile_path = "";
+  } else {
+    auto t = ReadFile(dockerfile_path);
+    if (!t.ok()) Fail(t.status().WithContext("read Dockerfile").WithHint("pass its path with -f"));
+    text = std::move(t).value();
+  }
+  std::string display_name = f.file.empty() || f.file == "-" ? "Dockerfile" : f.file.substr(f.file.rfind('/') + 1);
+  auto ast = frontend::Parse(text, display_name);
+  if (!ast.ok()) {
+    fprintf(stderr, "error: %s\n", frontend::FormatDiagnostic(ast.status(), text).c_str());
+    return 1;
+  }
+
+  // The store, the registry and the executor.
+  auto content = cache::OpenLocalContentStore(root);
+  if (!content.ok()) Fail(content.status().WithContext("open kiln's store at " + root));
+  auto metadata = cache::MetadataStore::Open(root);
+  if (!metadata.ok()) Fail(metadata.status().WithContext("open kiln's metadata at " + root));
+  auto snapshotter = cache::OpenSnapshotter(root);
+  if (!snapshotter.ok()) Fail(snapshotter.status().WithContext("open kiln's snapshots at " + root));
+  registry::RegistryClient client(registry::RegistryOptions{}, root + "/registry");
+  auto images = registry::NewLocalFirstImageSource(&client, content->get(), metadata->get(), f.pull);
+  auto executor = runner::NewNamespaceExecutor();
+
+  // Lower.
+  SourceMetaResolver meta(images.get());
+  frontend::LowerOptions lo;
+  lo.target = f.target;
+  lo.build_args = ParseBuildArgs(f.build_args);
+  lo.no_cache = f.no_cache;
+  lo.no_cache_filter = f.no_cache_filter;
+  for (const auto& l : f.labels) {
+    auto eq = l.find('=');
+    lo.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+  }
+  std::map<std::string, std::string> local_dirs{{"context", f.context}};
+  for (const auto& bc : f.build_contexts) {
+    auto eq = bc.find('=');
+    if (eq == std::string::npos) Fail(Status::InvalidArgument("--build-context " + bc + ": want NAME=DIR or NAME=docker-image://REF"));
+    lo.build_contexts[bc.substr(0, eq)] = bc.substr(eq + 1);
+  }
+  auto ignore = frontend::ReadDockerignore(f.context, dockerfile_path);
+  if (!ignore.ok()) Fail(ignore.status());
+  lo.dockerignore = ignore->patterns;
+  lo.resolver = &meta;
+  auto def = frontend::Lower(*ast, lo);
+  if (!def.ok()) {
+    fprintf(stderr, "error: %s\n", frontend::FormatDiagnostic(def.status(), text).c_str());
+    return 1;
+  }
+  def->source_file = display_name;
+  if (def->source_text.empty()) def->source_text = text;
+  for (const auto& [k, v] : def->attrs)
+    if (k.rfind("local:", 0) == 0) local_dirs[k.substr(6)] = v;
+  for (const auto& [name, v] : lo.build_contexts)
+    if (v.find("://") == std::string::npos) local_dirs[name] = v;
+
+  // Solve.
+  solver::BuildDeps deps;
+  deps.root = root;
+  deps.content = content->get();
+  deps.metadata = metadata->get();
+  deps.snapshotter = snapshotter->get();
+  deps.images = images.get();
+  deps.executor = executor.get();
+  deps.local_dirs = local_dirs;
+  deps.secrets = secrets;
+  deps.ssh = ssh;
+  deps.network = network;
+  solver::BuildOpResolver resolver(deps);
+  solver::SnapshotCache cache(metadata->get(), snapshotter->get());
+  auto progress = solver::NewProgressPrinter(*mode, stderr);
+  solver::SolveOptions so;
+  so.max_parallelism = f.max_parallelism;
+  solver::Scheduler scheduler(&resolver, &cache, progress.get(), so);
+  g_running = &scheduler;
+  signal(SIGINT, OnSignal);
+  signal(SIGTERM, OnSignal);
+
+  std::string snapshot;
+  if (def->output) {
+    auto res = scheduler.Solve(*def, {*def->output});
+    if (!res.ok()) {
+      progress->Close();
+      g_running = nullptr;
+      (void)resolver.Finish();
+      if (scheduler.failure()) (void)PrintFailure(*scheduler.failure(), *def);
+      fprintf(stderr, "ERROR: failed to solve: %s\n", res.status().message().c_str());
+      if (!res.status().hint().empty()) fprintf(stderr, "  hint: %s\n", res.status().hint().c_str());
+      return 1;
+    }
+    auto key = solver::SnapshotKeyOfValue(res->outputs[0]);
+    if (!key.ok()) Fail(key.status());
+    snapshot = *key;
+  }
+  g_running = nullptr;
+
+  // Export.
+  solver::SnapshotBuildResult result(&resolver, snapshot, def->image_config);
+  exporter::ExporterDeps ed;
+  ed.content = content->get();
+  ed.metadata = metadata->get();
+  if (auto it = def->attrs.find("source_date_epoch"); it != def->attrs.end()) ed.source_date_epoch = std::stoll(it->second);
+  solver::ProgressEvent ev;
+  ev.vertex = "export";
+  ev.name = "exporting to image";
+  ev.kind = solver::ProgressEvent::Kind::kStarted;
+  progress->Event(ev);
+  std::vector<exporter::ExportResult> done;
+  for (const auto& spec : outputs) {
+    auto exp = exporter::NewExporter(spec, f.tags, ed);
+    Result<exporter::ExportResult> r = exp.ok() ? (*exp)->Export(result) : Result<exporter::ExportResult>(exp.status());
+    if (!r.ok()) {
+      ev.kind = solver::ProgressEvent::Kind::kError;
+      ev.data = r.status().message();
+      progress->Event(ev);
+      progress->Close();
+      (void)resolver.Finish();
+      fprintf(stderr, "ERROR: failed to export: %s\n", r.status().ToString().c_str());
+      return 1;
+    }
+    done.push_back(std::move(r).value());
+  }
+  for (auto& d : done) {
+    Status st = d.finalize();
+    if (!st.ok()) {
+      progress->Close();
+      (void)resolver.Finish();
+      Fail(st);
+    }
+  }
+  ev.kind = solver::ProgressEvent::Kind::kDone;
+  progress->Event(ev);
+  progress->Close();
+  Status fin = resolver.Finish();
+  if (!fin.ok()) spdlog::warn("{}", fin.ToString());
+
+  const exporter::ExportResponse* resp = nullptr;
+  for (auto& d : done)
+    if (!d.response.config_digest.empty()) {
+      resp = &d.response;
+      break;
+    }
+  if (!f.iidfile.empty()) {
+    if (!resp) Fail(Status::FailedPrecondition("--iidfile: the outputs made no image"));
+    Status st = WriteFileAtomic(f.iidfile, resp->config_digest);
+    if (!st.ok()) Fail(st);
+  }
+  if (!f.metadata_file.empty()) {
+    nlohmann::json m = nlohmann::json::object();
+    if (resp) {
+      m["containerimage.digest"] = resp->image_digest;
+      m["containerimage.config.digest"] = resp->config_digest;
+      m["containerimage.descriptor"] = {{"mediaType", resp->descriptor.media_type},
+                                        {"digest", resp->descriptor.digest},
+                                        {"size", resp->descriptor.size}};
+      if (!resp->names.empty()) {
+        std::string n;
+        for (const auto& x : resp->names) n += (n.empty() ? "" : ",") + x;
+        m["image.name"] = n;
+      }
+    }
+    Status st = WriteFileAtomic(f.metadata_file, m.dump(2));
+    if (!st.ok()) Fail(st);
+  }
+  if (f.quiet && resp) printf("%s\n", resp->config_digest.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void RegisterBuild(CLI::App& app, GlobalOptions& g) {
+  auto f = std::make_shared<BuildFlags>();
+  auto* cmd = app.add_subcommand("build", "Build an image from a Dockerfile (docker build's flags)");
+  cmd->footer(
+      "Runs the Dockerfile's steps in parallel, each RUN isolated in Linux namespaces, with a\n"
+      "content-addressed cache. Without -o the image goes into kiln's image store under its -t names.\n"
+      "Examples:\n"
+      "  kiln build -t app:dev .\n"
+      "  kiln build --target test --progress plain .\n"
+      "  kiln build -o type=local,dest=out .\n"
+      "  kiln build --secret id=npmrc,src=$HOME/.npmrc -o type=oci,dest=app.tar .");
+  cmd->add_option("context", f->context, "the build context directory")->required();
+  cmd->add_option("-f,--file", f->file, "the Dockerfile (default: CONTEXT/Dockerfile; - reads stdin)");
+  cmd->add_option("-t,--tag", f->tags, "name the image (repeatable)");
+  cmd->add_option("--build-arg", f->build_args, "set a build argument K=V (K alone: from the environment)");
+  cmd->add_option("--target", f->target, "the stage to build (default: the last)");
+  cmd->add_option("--platform", f->platform, "target platform (only the host's for now)");
+  cmd->add_flag("--no-cache", f->no_cache, "do not use the cache");
+  cmd->add_option("--no-cache-filter", f->no_cache_filter, "do not use the cache for these stages");
+  cmd->add_flag("--pull", f->pull, "always look up base images in their registry");
+  cmd->add_option("--network", f->network, "network for RUN steps: default (host), none, host");
+  cmd->add_option("--secret", f->secrets, "expose a secret: id=ID,src=PATH or id=ID,env=VAR");
+  cmd->add_option("--ssh", f->ssh, "expose an SSH agent socket: default or ID=SOCKET");
+  cmd->add_option("--label", f->labels, "add an image label K=V");
+  cmd->add_option("-o,--output", f->outputs, "output: type=image|oci|docker|local|tar[,dest=..][,name=..] or DIR");
+  cmd->add_option("--progress", f->progress, "auto, tty, plain, rawjson or quiet")->default_val("auto");
+  cmd->add_flag("-q,--quiet", f->quiet, "print only the image ID");
+  cmd->add_option("--iidfile", f->iidfile, "write the image ID (config digest) to this file");
+  cmd->add_option("--metadata-file", f->metadata_file, "write the build result's metadata (JSON) to this file");
+  cmd->add_option("--build-context", f->build_contexts, "extra named context NAME=DIR or NAME=docker-image://REF");
+  cmd->add_option("--max-parallelism", f->max_parallelism, "most steps run at once (default: cores + a few)");
+  cmd->callback([&g, f] { Exit(RunBuild(g, *f)); });
+}
+
 }  // namespace kiln::cli

@@ -1,5 +1,221 @@
+// kiln lint: hadolint-compatible Dockerfile linting (flags, config files,
+// HADOLINT_* variables, pragmas, output formats, exit codes) plus ShellCheck
+// on RUN and BuildKit's build checks. The work happens in src/lint.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+
+#include "base/fs.h"
 #include "cli/app.h"
+#include "frontend/parser.h"
+#include "lint/config.h"
+#include "lint/format.h"
+#include "lint/lint.h"
+
+#ifndef KILN_VERSION
+#define KILN_VERSION "0.0.0"
+#endif
 
 namespace kiln::cli {
-void RegisterLint(CLI::App& app, GlobalOptions& g) { AddPlaceholder(app, "lint", "issue 6"); }
+namespace {
+
+struct LintFlags {
+  std::string config;
+  std::vector<std::string> files, formats, errors, warnings, infos, styles, ignores, registries, labels, build_args;
+  std::string output, threshold, file_path_in_report;
+  bool no_fail = false, no_color = false, strict_labels = false, disable_ignore_pragma = false, verbose = false;
+  bool list_rules = false, no_shellcheck = false, no_build_checks = false;
+};
+
+void ListRules() {
+  printf("%-32s %-8s %-20s %s\n", "CODE", "SEVERITY", "DOC", "MESSAGE");
+  for (const auto& r : lint::Catalogue())
+    printf("%-32s %-8s %-20s %s\n", std::string(r.code).c_str(), lint::SeverityName(r.severity),
+           lint::DocPath(r.code).c_str(), std::string(r.message).c_str());
+}
+
+Result<lint::PartialConfig> FlagsToConfig(const LintFlags& f) {
+  lint::PartialConfig c;
+  if (f.no_fail) c.no_fail = true;
+  if (f.no_color) c.no_color = true;
+  if (f.strict_labels) c.strict_labels = true;
+  if (f.disable_ignore_pragma) c.disable_ignore_pragma = true;
+  if (f.verbose) c.verbose = true;
+  c.formats = f.formats;
+  if (!f.threshold.empty()) {
+    auto s = lint::ParseSeverity(f.threshold);
+    if (!s)
+      return Status::InvalidArgument("--failure-threshold: `" + f.threshold + "` is not one of error|warning|info|style|ignore|none");
+    c.failure_threshold = *s;
+  }
+  c.ignored = f.ignores;
+  for (const auto& code : f.errors) c.overrides.emplace_back(code, lint::Severity::kError);
+  for (const auto& code : f.warnings) c.overrides.emplace_back(code, lint::Severity::kWarning);
+  for (const auto& code : f.infos) c.overrides.emplace_back(code, lint::Severity::kInfo);
+  for (const auto& code : f.styles) c.overrides.emplace_back(code, lint::Severity::kStyle);
+  c.trusted_registries = f.registries;
+  for (const auto& l : f.labels) {
+    ASSIGN_OR_RETURN(auto item, lint::ParseLabelSchemaItem(l));
+    c.label_schema.push_back(item);
+  }
+  return c;
+}
+
+Result<lint::Config> ResolveConfig(const LintFlags& f) {
+  auto env = [](const char* n) -> const char* { return getenv(n); };
+  std::vector<lint::PartialConfig> sources;
+  std::string path = f.config;
+  if (path.empty()) {
+    char cwd[4096];
+    path = lint::FindConfigFile(getcwd(cwd, sizeof cwd) ? cwd : ".", env);
+  } else if (!PathExists(path)) {
+    return Status::NotFound("config file " + path + " does not exist").WithHint("check the path given to -c/--config");
+  }
+  if (!path.empty()) {
+    ASSIGN_OR_RETURN(auto file, lint::LoadConfigFile(path));
+    sources.push_back(std::move(file));
+  }
+  ASSIGN_OR_RETURN(auto from_env, lint::ConfigFromEnv(env));
+  sources.push_back(std::move(from_env));
+  ASSIGN_OR_RETURN(auto from_flags, FlagsToConfig(f));
+  sources.push_back(std::move(from_flags));
+  lint::Config c = lint::Merge(sources);
+  if (c.verbose && !path.empty()) fprintf(stderr, "kiln lint: using config file %s\n", path.c_str());
+  return c;
+}
+
+std::vector<std::string> ReadDockerignore(const std::string& dockerfile) {
+  std::string dir = ".";
+  size_t slash = dockerfile.rfind('/');
+  if (slash != std::string::npos) dir = dockerfile.substr(0, slash == 0 ? 1 : slash);
+  std::vector<std::string> patterns;
+  for (const std::string& p : {dockerfile + ".dockerignore", dir + "/.dockerignore"}) {
+    if (dockerfile == "-" || !PathExists(p)) continue;
+    auto text = ReadFile(p);
+    if (!text.ok()) break;
+    size_t pos = 0;
+    while (pos < text->size()) {
+      size_t eol = text->find('\n', pos);
+      std::string line = text->substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+      pos = eol == std::string::npos ? text->size() : eol + 1;
+      line.erase(line.find_last_not_of(" \t\r") + 1);
+      line.erase(0, line.find_first_not_of(" \t"));
+      if (!line.empty() && line[0] != '#') patterns.push_back(line);
+    }
+    break;
+  }
+  return patterns;
+}
+
+void Run(const LintFlags& f) {
+  if (f.list_rules) {
+    ListRules();
+    return;
+  }
+  auto cfg = ResolveConfig(f);
+  if (!cfg.ok()) Fail(cfg.status());
+  lint::LintOptions opts = cfg->ToLintOptions();
+  opts.shellcheck = !f.no_shellcheck;
+  opts.build_checks = !f.no_build_checks;
+  for (const auto& kv : f.build_args) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos) {
+      if (const char* v = getenv(kv.c_str())) opts.build_args[kv] = v;
+    } else {
+      opts.build_args[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+  }
+  std::vector<std::string> files = f.files;
+  if (files.empty()) files.push_back("Dockerfile");
+
+  std::vector<lint::FileResult> results;
+  std::vector<lint::Finding> all;
+  std::set<std::string> notices;
+  for (const auto& file : files) {
+    std::string text;
+    if (file == "-") {
+      char buf[65536];
+      size_t n;
+      while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) text.append(buf, n);
+    } else {
+      auto data = ReadFile(file);
+      if (!data.ok()) Fail(data.status().WithHint("give the path of a Dockerfile, or - to read standard input"));
+      text = std::move(*data);
+    }
+    std::string report_name = f.file_path_in_report.empty() ? file : f.file_path_in_report;
+    lint::FileResult r;
+    r.file = report_name;
+    auto ast = frontend::Parse(text, file);
+    if (!ast.ok()) {
+      r.findings.push_back(lint::ParseErrorFinding(ast.status(), report_name));
+    } else {
+      opts.dockerignore = ReadDockerignore(file);
+      std::vector<std::string> n;
+      r.findings = lint::Lint(*ast, opts, &n);
+      notices.insert(n.begin(), n.end());
+      for (auto& x : r.findings) x.file = report_name;
+    }
+    all.insert(all.end(), r.findings.begin(), r.findings.end());
+    results.push_back(std::move(r));
+  }
+  for (const auto& n : notices) fprintf(stderr, "kiln lint: %s\n", n.c_str());
+
+  std::vector<std::string> formats = cfg->formats.empty() ? std::vector<std::string>{"tty"} : cfg->formats;
+  lint::FormatOptions fo;
+  fo.version = KILN_VERSION;
+  fo.color = !cfg->no_color && f.output.empty() && isatty(1);
+  std::string report;
+  for (const auto& fmt : formats) report += lint::FormatReport(fmt, results, fo);
+  if (f.output.empty()) {
+    fwrite(report.data(), 1, report.size(), stdout);
+    fflush(stdout);
+  } else {
+    Status st = WriteFileAtomic(f.output, report);
+    if (!st.ok()) Fail(st);
+  }
+  if (!cfg->no_fail && lint::ShouldFail(all, cfg->failure_threshold)) Exit(1);
+}
+
+}  // namespace
+
+void RegisterLint(CLI::App& app, GlobalOptions& g) {
+  static LintFlags f;
+  auto* cmd = app.add_subcommand(
+      "lint",
+      "Lint Dockerfiles: hadolint's rules (DL*), ShellCheck on RUN (SC*) and BuildKit's\n"
+      "build checks, with hadolint's flags, config files (.hadolint.yaml), HADOLINT_*\n"
+      "variables, pragmas (# hadolint ignore=...) and output formats.\n"
+      "Exit status: 1 when a finding is at or above the failure threshold (default info)\n"
+      "or a file cannot be read, else 0. Rules: kiln lint --list-rules; docs/lint/.");
+  cmd->add_option("DOCKERFILE", f.files, "Dockerfiles to lint (- for stdin; default ./Dockerfile)");
+  cmd->add_option("-c,--config", f.config, "path to a hadolint config file (default: hadolint's search order)");
+  cmd->add_option("-f,--format", f.formats, "output format, repeatable: tty json checkstyle codeclimate "
+                                            "gitlab_codeclimate gnu sarif sonarqube")->allow_extra_args(false)
+      ->check(CLI::IsMember({"tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu", "sarif", "sonarqube"}));
+  cmd->add_option("-o,--output", f.output, "write the report to FILE instead of stdout");
+  cmd->add_flag("--no-fail", f.no_fail, "exit 0 even when rules are violated");
+  cmd->add_flag("--no-color", f.no_color, "do not colorize output");
+  cmd->add_flag("-V,--verbose", f.verbose, "say which config file is used");
+  cmd->add_option("-t,--failure-threshold", f.threshold, "fail only on findings at or above: error|warning|info|style|ignore|none");
+  cmd->add_option("--ignore", f.ignores, "a rule to ignore (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--error", f.errors, "make RULE an error (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--warning", f.warnings, "make RULE a warning (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--info", f.infos, "make RULE info (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--style", f.styles, "make RULE style (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--trusted-registry", f.registries, "a registry allowed in FROM (DL3026; repeatable)")->allow_extra_args(false);
+  cmd->add_option("--require-label", f.labels, "LABEL:FORMAT a label must have (text url semver hash rfc3339 spdx email)")->allow_extra_args(false);
+  cmd->add_flag("--strict-labels", f.strict_labels, "report labels not in the label schema (DL3050)");
+  cmd->add_flag("--disable-ignore-pragma", f.disable_ignore_pragma, "ignore `# hadolint ignore=...` pragmas");
+  cmd->add_option("--file-path-in-report", f.file_path_in_report, "the file path to print in reports");
+  cmd->add_option("--build-arg", f.build_args, "K=V build argument seen by BuildKit's checks "
+                                               "(e.g. BUILDKIT_DOCKERFILE_CHECK=skip=all)")->allow_extra_args(false);
+  cmd->add_flag("--list-rules", f.list_rules, "list every rule: code, default severity, doc page, message");
+  cmd->add_flag("--no-shellcheck", f.no_shellcheck, "do not run ShellCheck on RUN");
+  cmd->add_flag("--no-build-checks", f.no_build_checks, "do not run BuildKit's build checks");
+  cmd->callback([] { Run(f); });
+  (void)g;
+}
+
 }  // namespace kiln::cli

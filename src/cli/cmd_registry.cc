@@ -107,6 +107,7 @@ void RunPush(GlobalOptions& g, const PushArgs& a) {
   auto md = OrFail(cache::MetadataStore::Open(root));
   oci::Descriptor target;
   auto rec = md->GetImage(src.String());
+  if (!rec.ok() && rec.status().IsNotFound()) rec = md->GetImage(src.Familiar());
   if (rec.ok()) {
     target = rec->target;
   } else if (!src.digest.empty() && store->Has(src.digest)) {

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "frontend/ast.h"
@@ -23,5 +24,18 @@ inline Status SourceError(const Ast& ast, Position at, const std::string& messag
                           const std::string& hint) {
   return SourceError(ast.filename, ast.source, at, message, hint);
 }
+
+// The whole error for people: "file:line:col: message", the source line with a
+// caret (unless the message already carries it, as SourceError's do), then
+// "  hint: ...". Shared by the parser, the lowering and the CLI.
+//   Dockerfile:7:1: COPY --from names an unknown stage "buidl"
+//     7 | COPY --from=buidl /out /usr/bin/
+//       | ^
+//     hint: did you mean "build"?
+std::string FormatDiagnostic(const Status& st, std::string_view source);
+
+// The closest of `options` to `word` (edit distance, case-insensitive), or ""
+// when nothing is close enough to be a plausible typo.
+std::string ClosestMatch(std::string_view word, const std::vector<std::string>& options);
 
 }  // namespace kiln::frontend

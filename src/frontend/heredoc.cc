@@ -66,6 +66,16 @@ bool SplitRawWords(std::string_view s, std::vector<RawWord>* out) {
       pos = after;
       continue;
     }
+    if (c == '<' && pos + 1 < s.size() && s[pos + 1] == '<') {
+      // BuildKit's lexer keeps the blanks after "<<" in the word, so that
+      // `<<  EOF` is one word (the heredoc regexp then skips them).
+      begin(pos);
+      pos += 2;
+      while (pos < s.size() && text::IsSpace(static_cast<unsigned char>(s[pos])) &&
+             static_cast<unsigned char>(s[pos]) < 0x80)
+        ++pos;
+      continue;
+    }
     if (c == '\\') {
       begin(pos);
       pos += 2;
@@ -154,7 +164,7 @@ std::vector<HeredocStart> HeredocsFromLine(std::string_view line) {
   std::vector<RawWord> words;
   if (!SplitRawWords(line, &words)) return out;
   for (const RawWord& w : words) {
-    // ^(\d*)<<(-?)([^<]*)$
+    // ^(\d*)<<(-?)\s*([^<]*)$
     std::string_view t = w.text;
     size_t digits = 0;
     while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
@@ -162,6 +172,9 @@ std::vector<HeredocStart> HeredocsFromLine(std::string_view line) {
     size_t p = digits + 2;
     bool chomp = p < t.size() && t[p] == '-';
     if (chomp) ++p;
+    while (p < t.size() && (t[p] == ' ' || t[p] == '\t' || t[p] == '\n' || t[p] == '\f' ||
+                            t[p] == '\r'))
+      ++p;
     std::string_view rest = t.substr(p);
     if (rest.empty() || rest.find('<') != std::string_view::npos) continue;
     HeredocStart h;

@@ -266,6 +266,15 @@ bool ParseInstructionLine(std::string_view line, char escape, RawNode* out, Line
       return true;
     case Kind::kSubCommand: {
       if (rest.empty()) return true;
+      // BuildKit rejects this when it builds instructions; rejecting it here
+      // also bounds the recursion.
+      std::string_view next_kw = text::SplitBlanks(rest, 2)[0];
+      if (text::ToLower(next_kw) == "onbuild") {
+        err->message = "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed";
+        err->hint = "write a single ONBUILD followed by the instruction to run later";
+        err->offset = rest_base;
+        return false;
+      }
       RawNode child;
       if (!ParseInstructionLine(rest, escape, &child, err)) {
         err->offset += rest_base;

@@ -45,24 +45,20 @@ class ErrorFlag : public antlr4::BaseErrorListener {
   std::string message;
 };
 
-// One line rule: its first token says what kind of line it is, its last
-// token whether the line ended with '\n'.
+// One line rule holds one token: its type says what kind of line it is.
 SourceLine MakeLine(std::string_view source, antlr4::ParserRuleContext* ctx) {
   using P = kiln_grammar::DockerfileParser;
+  antlr4::Token* tok = ctx->start;
   SourceLine l;
-  antlr4::Token* first = ctx->start;
-  antlr4::Token* last = ctx->stop;
-  l.offset = first->getStartIndex();
-  l.newline = last->getType() == P::NEWLINE;
-  switch (first->getType()) {
+  l.offset = tok->getStartIndex();
+  std::string_view text = source.substr(l.offset, tok->getStopIndex() - l.offset + 1);
+  l.newline = !text.empty() && text.back() == '\n';
+  if (l.newline) text.remove_suffix(1);
+  l.text = text;
+  switch (tok->getType()) {
     case P::COMMENT_LINE: l.kind = SourceLine::Kind::kComment; break;
     case P::TEXT_LINE: l.kind = SourceLine::Kind::kText; break;
     default: l.kind = SourceLine::Kind::kBlank; break;
-  }
-  if (l.kind == SourceLine::Kind::kBlank) {
-    l.text = source.substr(l.offset, 0);
-  } else {
-    l.text = source.substr(first->getStartIndex(), first->getStopIndex() - first->getStartIndex() + 1);
   }
   return l;
 }

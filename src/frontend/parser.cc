@@ -61,9 +61,21 @@ struct Segment {
 
 class Builder {
  public:
-  Builder(Ast* ast, const std::vector<SourceLine>& lines) : ast_(ast), lines_(lines) {}
+  Builder(Ast* ast, const std::vector<SourceLine>& lines, size_t bom)
+      : ast_(ast), lines_(lines), bom_(bom) {}
 
   Status Run() {
+    // BuildKit reads lines with a bufio.Scanner and its 64 KiB token limit.
+    constexpr size_t kMaxLine = 65535;
+    for (size_t k = 0; k < lines_.size(); ++k) {
+      size_t len = lines_[k].text.size() + (k == 0 ? bom_ : 0);
+      if (len > kMaxLine) {
+        return SourceError(*ast_, {static_cast<int>(k) + 1, 1},
+                           "dockerfile line greater than max allowed size of 65535",
+                           "split the line with line continuations (end a line with the escape "
+                           "character and go on on the next)");
+      }
+    }
     size_t i = 0;
     while (i < lines_.size()) RETURN_IF_ERROR(Logical(&i));
     if (ast_->instructions.empty()) {
@@ -131,11 +143,12 @@ class Builder {
       ast_->warnings.push_back(std::move(w));
     }
 
+    // Segments are sorted by offset: the last one starting at or before `off`.
     auto pos = [&](size_t off) {
-      const Segment* s = &segs[0];
-      for (const Segment& g : segs)
-        if (g.offset <= off) s = &g;
-      return Position{s->line, s->column + static_cast<int>(off - s->offset)};
+      auto it = std::upper_bound(segs.begin(), segs.end(), off,
+                                 [](size_t o, const Segment& g) { return o < g.offset; });
+      const Segment& s = *(it == segs.begin() ? it : it - 1);
+      return Position{s.line, s.column + static_cast<int>(off - s.offset)};
     };
 
     internal::RawNode node;
@@ -152,33 +165,37 @@ class Builder {
     ins.comments = std::move(comments_);
     comments_.clear();
 
-    RETURN_IF_ERROR(Heredocs(node, line, pos, i, &ins, &last_line));
+    RETURN_IF_ERROR(Heredocs(line, pos, i, &ins, &last_line));
     std::string_view last_text = TrimNewline(lines_[last_line - 1].text);
     ins.range.end = {last_line, std::max<int>(1, static_cast<int>(last_text.size()))};
+    for (Instruction& child : ins.next) child.range.end = ins.range.end;
     ast_->instructions.push_back(std::move(ins));
     return Status::OK();
   }
 
   template <typename PosFn>
-  Instruction Convert(const internal::RawNode& node, const std::string& line, PosFn& pos) {
+  Instruction Convert(internal::RawNode& node, const std::string& line, PosFn& pos) {
     Instruction ins;
     ins.keyword = text::ToLower(node.keyword);
-    ins.keyword_as_written = node.keyword;
+    ins.keyword_as_written = std::move(node.keyword);
     ins.json = node.json;
     ins.original = line;
     ins.range.start = pos(node.keyword_offset);
-    for (const auto& f : node.flags) {
-      ins.flags.push_back(f.text);
+    ins.flags.reserve(node.flags.size());
+    ins.flag_positions.reserve(node.flags.size());
+    for (auto& f : node.flags) {
+      ins.flags.push_back(std::move(f.text));
       ins.flag_positions.push_back(pos(f.offset));
     }
-    for (const auto& a : node.args) {
-      ins.args.push_back(a.text);
+    ins.args.reserve(node.args.size());
+    ins.arg_positions.reserve(node.args.size());
+    for (auto& a : node.args) {
+      ins.args.push_back(std::move(a.text));
       ins.arg_positions.push_back(pos(a.offset));
     }
-    for (const auto& c : node.child) {
+    for (auto& c : node.child) {
       Instruction child = Convert(c, line, pos);
       child.original = line.substr(std::min(line.size(), c.keyword_offset));
-      child.range.end = ins.range.end;
       ins.next.push_back(std::move(child));
     }
     return ins;
@@ -205,11 +222,11 @@ class Builder {
   }
 
   template <typename PosFn>
-  Status Heredocs(const internal::RawNode& node, const std::string& line, PosFn& pos, size_t* i,
-                  Instruction* ins, int* last_line) {
-    const internal::RawNode* n = &node;
-    if (text::ToLower(n->keyword) == "onbuild" && !n->child.empty()) n = &n->child[0];
-    if (!HeredocKeyword(text::ToLower(n->keyword)) || n->json) return Status::OK();
+  Status Heredocs(const std::string& line, PosFn& pos, size_t* i, Instruction* ins,
+                  int* last_line) {
+    const Instruction* n = ins;
+    if (n->keyword == "onbuild" && !n->next.empty()) n = &n->next[0];
+    if (!HeredocKeyword(n->keyword) || n->json) return Status::OK();
     if (line.find("<<") == std::string::npos) return Status::OK();
     for (internal::HeredocStart& h : internal::HeredocsFromLine(line)) {
       Heredoc doc;
@@ -272,8 +289,9 @@ class Builder {
     if (directives_done_) {
       // Not BuildKit: flag a directive that BuildKit silently treats as a comment.
       std::string_view t = text::TrimLeftSpace(token);
+      // (Not for `check`: kiln lint reads `# check=...` comments above an instruction.)
       if (!t.empty() && t[0] == '#' && MatchDirective(text::TrimLeftSpace(t.substr(1)), &key, &value) &&
-          IsDirectiveName(text::ToLower(key))) {
+          (text::ToLower(key) == "syntax" || text::ToLower(key) == "escape")) {
         ParseWarning w;
         w.rule = "MisplacedDirective";
         w.message = "parser directive `" + text::ToLower(key) +
@@ -326,6 +344,7 @@ class Builder {
 
   Ast* ast_;
   const std::vector<SourceLine>& lines_;
+  size_t bom_;  // bytes of BOM removed from the first line
   std::vector<std::string> comments_;
   bool directives_done_ = false;
 };
@@ -335,11 +354,15 @@ class Builder {
 Result<Ast> Parse(std::string_view text, const std::string& filename) {
   Ast ast;
   ast.filename = filename;
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  size_t bom = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    text.remove_prefix(3);
+    bom = 3;
+  }
   ast.source = std::string(text);
   auto lines = internal::ParseSourceLines(ast.source);
   if (!lines.ok()) return lines.status().WithContext(filename);
-  Builder b(&ast, *lines);
+  Builder b(&ast, *lines, bom);
   RETURN_IF_ERROR(b.Run());
   return ast;
 }

@@ -25,6 +25,8 @@ target_link_libraries(kiln_parse_bench PRIVATE kiln_parser)
 
 # libFuzzer target: cmake -DKILN_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ (tools/fuzz-parser).
 if(KILN_FUZZ)
+  # Instrument the parser itself, not only the harness.
+  target_compile_options(kiln_parser PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
   add_executable(kiln_parser_fuzz ${CMAKE_CURRENT_SOURCE_DIR}/parser_fuzz.cc)
   target_compile_options(kiln_parser_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(kiln_parser_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)

@@ -10,6 +10,8 @@ namespace kiln::registry {
 
 namespace {
 
+constexpr size_t kWriteChunk = 1 << 20;
+
 void Backoff(int attempt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 200 << std::min(attempt, 10))));
 }
@@ -94,16 +96,26 @@ Status Repository::FetchBlob(const oci::Descriptor& desc, cache::ContentStore& s
       }
       return true;
     };
+    // Network reads are small; the store gets 1 MiB writes.
+    std::string buf;
+    buf.reserve(kWriteChunk);
+    auto flush = [&]() {
+      if (buf.empty() || !write_error.ok()) return;
+      Status st = w->Write(buf.data(), buf.size());
+      if (!st.ok()) write_error = st;
+      buf.clear();
+    };
     req.sink = [&](const char* data, size_t len) {
-      if (desc.size > 0 && w->Written() + static_cast<int64_t>(len) > desc.size) {
+      if (desc.size > 0 && w->Written() + static_cast<int64_t>(buf.size() + len) > desc.size) {
         too_big = true;
         return false;
       }
-      Status st = w->Write(data, len);
-      if (!st.ok()) { write_error = st; return false; }
-      return true;
+      buf.append(data, len);
+      if (buf.size() >= kWriteChunk) flush();
+      return write_error.ok();
     };
     auto r = session_->Do(req, Scopes());
+    flush();  // what arrived before a break is good data: keep it for the resume
     if (!write_error.ok()) return write_error.WithContext("storing " + what);
     if (too_big)
       return Status::Corruption(what + " is larger than its descriptor says (" + std::to_string(desc.size) +

@@ -287,8 +287,12 @@ Result<HttpResponse> Session::Do(HttpRequest req, const std::vector<std::string>
         refreshed = true;
         continue;
       }
-      auto creds = Credentials();
-      bool anon = creds.ok() && creds->empty();
+      bool anon;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto creds = Credentials();
+        anon = creds.ok() && creds->empty();
+      }
       return RegistryError(*res, req.method + " " + req.url + ": the registry refused " +
                                      (anon ? std::string("anonymous access") : "the credentials"))
           .WithHint(anon ? "log in first: kiln login " + host_ : "check the credentials with: kiln login " + host_);

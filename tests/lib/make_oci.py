@@ -61,6 +61,9 @@ class Gen(io.RawIOBase):
     def __init__(self, n, text, seed):
         self.left, self.text, self.rng = n, text, random.Random(seed)
         self.buf = b""
+        if text:  # 1 MiB of words, rotated at a random point for each MiB produced
+            words = [("w%d" % self.rng.randrange(50000)).encode() for _ in range(200000)]
+            self.pool = (b" ".join(words) + b"\n")[: 1 << 20]
 
     def readable(self):
         return True
@@ -70,7 +73,8 @@ class Gen(io.RawIOBase):
             return 0
         while len(self.buf) < len(b) and len(self.buf) < self.left:
             if self.text:
-                self.buf += (" ".join("word%d" % self.rng.randrange(10000) for _ in range(2000)) + "\n").encode()
+                i = self.rng.randrange(len(self.pool))
+                self.buf += self.pool[i:] + self.pool[:i]
             else:
                 self.buf += self.rng.randbytes(1 << 20)
         n = min(len(b), self.left, len(self.buf))

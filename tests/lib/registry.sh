@@ -28,6 +28,14 @@ REG_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REG_PIDS=()
 
 reg_init() {
+  local c missing=()
+  for c in docker-registry skopeo openssl htpasswd python3 curl; do
+    command -v "$c" >/dev/null || missing+=("$c")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "registry tests need: ${missing[*]} (run tools/setup)" >&2
+    return 1
+  fi
   REG_TMP="$(mktemp -d "${TMPDIR:-/tmp}/kiln-regtest.XXXXXX")"
   trap reg_cleanup EXIT
 }

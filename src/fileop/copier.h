@@ -1,0 +1,75 @@
+// The copy engine behind COPY/ADD: `cp -a` semantics as BuildKit's fsutil copier
+// implements them (hard links inside the copied tree kept, xattrs copied, times
+// preserved or fixed, include/exclude patterns, --chown/--chmod applied to every
+// copied entry). All paths given here are host paths already resolved inside
+// their roots; the copier never follows a symlink in the destination.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "fileop/match.h"
+#include "fileop/mode.h"
+#include "fileop/owner.h"
+
+namespace kiln::fileop {
+
+struct CopyOptions {
+  std::optional<Owner> chown;          // --chown; else the source's owner
+  bool reset_owner = false;            // the source's owner reads as 0:0 (a build context)
+  ModeSpec mode;                       // --chmod
+  std::optional<int64_t> timestamp;    // fixed atime/mtime (seconds) for copied and created entries
+  std::vector<std::string> include_patterns;
+  ExcludeMatcher exclude;
+  bool replace_existing = false;       // a file may replace a directory and vice versa
+};
+
+// mkdir -p of host path `path` (its existing part must already be resolved), giving
+// created directories `mode`, the owner (when set) and the timestamp (when set).
+Status MkdirAll(const std::string& path, mode_t mode, const std::optional<Owner>& owner,
+                const std::optional<int64_t>& timestamp);
+// Sets atime and mtime of `path` (not following symlinks).
+Status SetTimes(const std::string& path, int64_t seconds);
+
+class Copier {
+ public:
+  explicit Copier(CopyOptions opts) : opts_(std::move(opts)) {}
+
+  // Copies `src` (host path; `src_name` its path as the user named it, for the
+  // base name) to `dest` (host path of the cleaned destination), with fsutil's
+  // rules: a file into an existing directory lands inside it; a directory copies
+  // its contents when `copy_dir_contents`, else itself into an existing `dest`.
+  Status CopyTop(const std::string& src, const std::string& src_name, const std::string& dest,
+                 bool copy_dir_contents);
+
+ private:
+  Result<std::string> PrepareTarget(const std::string& src, const std::string& src_name,
+                                    const std::string& dest, bool copy_dir_contents);
+  Status CopyEntry(const std::string& src, const std::string& rel, const std::string& target,
+                   bool overwrite_meta, bool skip_include);
+  Result<bool> CopyDirectory(const std::string& src, const std::string& rel, const std::string& target,
+                             const struct stat& st, bool overwrite_meta, bool skip_include);
+  Result<bool> CopyDirectoryOnly(const std::string& target, const struct stat& st, bool overwrite_meta);
+  Status CreateParentDirs(const std::string& src, const std::string& rel, const std::string& target,
+                          bool overwrite_meta);
+  Status EnsureEmptyFileTarget(const std::string& target);
+  Status CopyFileInfo(const struct stat& st, const std::string& src, const std::string& target);
+
+  CopyOptions opts_;
+  std::map<std::pair<dev_t, ino_t>, std::string> inodes_;  // hard links: first copy of each inode
+};
+
+// Copies a regular file's bytes (reflink, copy_file_range, or read/write).
+Status CopyFileData(const std::string& src, const std::string& dst);
+// Copies every extended attribute of src to dst (not following symlinks); errors ignored
+// as BuildKit does (a filesystem without xattr support must not fail a COPY).
+void CopyXattrs(const std::string& src, const std::string& dst);
+
+}  // namespace kiln::fileop

@@ -1,0 +1,515 @@
+#include "frontend/lower.h"
+
+#include <gtest/gtest.h>
+
+#include "frontend/diagnostic.h"
+#include "frontend/test_ast.h"
+
+namespace kiln::frontend {
+namespace {
+
+using nlohmann::json;
+using testing::AstBuilder;
+
+LowerOptions Opts() {
+  LowerOptions o;
+  o.build_platform = oci::Platform{"linux", "amd64", ""};
+  return o;
+}
+
+llb::Definition MustLower(const Ast& ast, const LowerOptions& o = Opts()) {
+  auto r = Lower(ast, o);
+  EXPECT_TRUE(r.ok()) << FormatDiagnostic(r.status(), ast.source);
+  if (!r.ok()) return {};
+  EXPECT_TRUE(llb::Validate(*r).ok());
+  return std::move(r).value();
+}
+
+const llb::Op& OutputOp(const llb::Definition& d) { return d.ops.at(d.output->digest); }
+
+std::vector<std::string> HistoryOf(const llb::Definition& d) {
+  std::vector<std::string> out;
+  for (const json& h : d.image_config["history"]) out.push_back(h["created_by"].get<std::string>());
+  return out;
+}
+
+std::vector<std::string> Descriptions(const llb::Definition& d) {
+  std::vector<std::string> out;
+  for (const std::string& dg : d.order) out.push_back(d.metadata.at(dg).description);
+  return out;
+}
+
+// A resolver with fixed answers.
+class FakeResolver : public ImageMetaResolver {
+ public:
+  std::map<std::string, ImageMeta> images;  // by Reference::String()
+  int calls = 0;
+  Result<ImageMeta> Resolve(const Reference& ref, const oci::Platform&) override {
+    calls++;
+    auto it = images.find(ref.String());
+    if (it == images.end()) return Status::NotFound("pull access denied for " + ref.String());
+    return it->second;
+  }
+};
+
+TEST(Lower, RunOnImage) {
+  Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("RUN", {"echo hi"}).Build();
+  llb::Definition d = MustLower(ast);
+  ASSERT_TRUE(d.output);
+  const auto& exec = std::get<llb::ExecOp>(OutputOp(d).kind);
+  EXPECT_EQ(exec.args, (std::vector<std::string>{"/bin/sh", "-c", "echo hi"}));
+  EXPECT_EQ(exec.cwd, "/");
+  EXPECT_EQ(exec.env, (std::vector<std::string>{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}));
+  ASSERT_EQ(OutputOp(d).inputs.size(), 1u);
+  const auto& src = std::get<llb::SourceOp>(d.ops.at(OutputOp(d).inputs[0].digest).kind);
+  EXPECT_EQ(src.identifier, "docker-image://docker.io/library/busybox:latest");
+  EXPECT_EQ(HistoryOf(d), (std::vector<std::string>{"RUN /bin/sh -c echo hi # buildkit"}));
+  EXPECT_EQ(Descriptions(d), (std::vector<std::string>{"[1/2] FROM docker.io/library/busybox:latest", "[1/2] RUN echo hi"}).size() ? Descriptions(d) : Descriptions(d));
+  EXPECT_EQ(Descriptions(d)[0], "[1/2] FROM docker.io/library/busybox:latest");
+  EXPECT_EQ(Descriptions(d)[1], "[2/2] RUN echo hi");
+  // The source map points at line 2.
+  ASSERT_EQ(d.metadata.at(d.output->digest).source.size(), 1u);
+  EXPECT_EQ(d.metadata.at(d.output->digest).source[0].start_line, 2);
+}
+
+TEST(Lower, DigestsStableAcrossRuns) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"alpine:3.19", "AS", "build"})
+                .Add("WORKDIR", {"/src"})
+                .Add("COPY", {".", "."})
+                .Add("RUN", {"make"})
+                .Add("FROM", {"scratch"})
+                .Add("COPY", {"/src/out", "/out"}, {"--from=build"})
+                .Build();
+  llb::Definition a = MustLower(ast), b = MustLower(ast);
+  EXPECT_EQ(a.output->digest, b.output->digest);
+  EXPECT_EQ(llb::DefinitionToJson(a).dump(), llb::DefinitionToJson(b).dump());
+}
+
+TEST(Lower, UnusedStageDoesNotChangeTargetGraph) {
+  auto make = [](const std::string& unused_cmd) {
+    return AstBuilder()
+        .Add("FROM", {"busybox", "AS", "base"})
+        .Add("RUN", {"echo base"})
+        .Add("FROM", {"busybox", "AS", "unused"})
+        .Add("RUN", {unused_cmd})
+        .Add("FROM", {"base"})
+        .Add("RUN", {"echo final"})
+        .Build();
+  };
+  llb::Definition a = MustLower(make("false")), b = MustLower(make("exit 3"));
+  EXPECT_EQ(a.output->digest, b.output->digest);
+  EXPECT_EQ(a.order, b.order);
+  for (const auto& [dg, m] : a.metadata) EXPECT_EQ(m.description.find("unused"), std::string::npos) << m.description;
+}
+
+TEST(Lower, UnusedStageThatWouldFailNeverMatters) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox", "AS", "broken"})
+                .Add("RUN", {"true"}, {"--mount=type=bogus,target=/x"})
+                .Add("COPY", {"a", "b"}, {"--chmod=99999"})
+                .Add("FROM", {"busybox"})
+                .Add("RUN", {"echo ok"})
+                .Build();
+  llb::Definition d = MustLower(ast);
+  EXPECT_TRUE(d.output);
+  LowerOptions o = Opts();
+  o.target = "broken";
+  auto r = Lower(ast, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().location().line, 2);
+  EXPECT_NE(r.status().message().find("unsupported mount type \"bogus\""), std::string::npos);
+}
+
+TEST(Lower, ArgAndEnvResolution) {
+  // ../shared/corpus/d04-arg-env with --build-arg VERSION=2.5
+  Ast ast = AstBuilder()
+                .Add("ARG", {"IMAGE=127.0.0.1:5000/busybox:latest"})
+                .Add("FROM", {"$IMAGE"})
+                .Add("ARG", {"VERSION=1.0"})
+                .Add("ARG", {"FLAVOR"})
+                .Add("ENV", {"APP_VERSION", "$VERSION", "=", "APP_FLAVOR", "${FLAVOR:-plain}", "="})
+                .Add("ENV", {"HOME_DIR", "/home/app", ""})
+                .Add("RUN", {"echo \"$APP_VERSION $APP_FLAVOR $HOME_DIR $VERSION\" > /info"})
+                .Add("LABEL", {"version", "$VERSION", "="})
+                .Build();
+  LowerOptions o = Opts();
+  o.build_args["VERSION"] = "2.5";
+  llb::Definition d = MustLower(ast, o);
+  const json& cfg = d.image_config["config"];
+  EXPECT_EQ(cfg["Env"], json({"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "APP_VERSION=2.5",
+                              "APP_FLAVOR=plain", "HOME_DIR=/home/app"}));
+  EXPECT_EQ(cfg["Labels"]["version"], "2.5");
+  EXPECT_EQ(HistoryOf(d), (std::vector<std::string>{
+                              "ARG VERSION=2.5",
+                              "ARG FLAVOR",
+                              "ENV APP_VERSION=2.5 APP_FLAVOR=plain",
+                              "ENV HOME_DIR=/home/app",
+                              "RUN |2 VERSION=2.5 FLAVOR= /bin/sh -c echo \"$APP_VERSION $APP_FLAVOR $HOME_DIR $VERSION\" > /info # buildkit",
+                              "LABEL version=2.5",
+                          }));
+  // The RUN sees the declared ARGs and the ENV (ARGs are not in the image config).
+  const auto& exec = std::get<llb::ExecOp>(OutputOp(d).kind);
+  auto has = [&](const std::string& kv) { return std::find(exec.env.begin(), exec.env.end(), kv) != exec.env.end(); };
+  EXPECT_TRUE(has("VERSION=2.5"));
+  EXPECT_TRUE(has("APP_FLAVOR=plain"));
+  EXPECT_FALSE(has("IMAGE=127.0.0.1:5000/busybox:latest"));  // global ARGs need ARG NAME inside the stage
+  // The global ARG picked the base image.
+  const auto& src = std::get<llb::SourceOp>(d.ops.at(d.order[0]).kind);
+  EXPECT_EQ(src.identifier, "docker-image://127.0.0.1:5000/busybox:latest");
+}
+
+TEST(Lower, GlobalArgRedeclaredAndPlatformArgs) {
+  Ast ast = AstBuilder()
+                .Add("ARG", {"TAG=3.19"})
+                .Add("FROM", {"alpine:${TAG}"})
+                .Add("ARG", {"TAG"})
+                .Add("ARG", {"TARGETARCH"})
+                .Add("ARG", {"BUILDPLATFORM"})
+                .Add("RUN", {"echo $TAG $TARGETARCH $BUILDPLATFORM $UNDECLARED"})
+                .Build();
+  LowerOptions o = Opts();
+  o.platform = oci::Platform{"linux", "arm64", ""};
+  llb::Definition d = MustLower(ast, o);
+  const auto& exec = std::get<llb::ExecOp>(OutputOp(d).kind);
+  EXPECT_NE(std::find(exec.env.begin(), exec.env.end(), "TAG=3.19"), exec.env.end());
+  EXPECT_NE(std::find(exec.env.begin(), exec.env.end(), "TARGETARCH=arm64"), exec.env.end());
+  EXPECT_NE(std::find(exec.env.begin(), exec.env.end(), "BUILDPLATFORM=linux/amd64"), exec.env.end());
+  EXPECT_EQ(d.image_config["architecture"], "arm64");
+  EXPECT_EQ(d.metadata.at(d.output->digest).description, "[2/2] RUN echo 3.19 arm64 linux/amd64 $UNDECLARED");
+}
+
+TEST(Lower, EnvOverridesArg) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox"})
+                .Add("ARG", {"MODE=dev"})
+                .Add("ENV", {"MODE", "prod", "="})
+                .Add("RUN", {"echo $MODE"})
+                .Build();
+  LowerOptions o = Opts();
+  o.build_args["MODE"] = "ci";
+  llb::Definition d = MustLower(ast, o);
+  const auto& exec = std::get<llb::ExecOp>(OutputOp(d).kind);
+  EXPECT_NE(std::find(exec.env.begin(), exec.env.end(), "MODE=prod"), exec.env.end());
+  EXPECT_EQ(HistoryOf(d).back(), "RUN |1 MODE=prod /bin/sh -c echo $MODE # buildkit");
+}
+
+TEST(Lower, ConfigAndHistoryFields) {
+  // ../shared/corpus/d05-config plus the other metadata instructions.
+  Ast ast = AstBuilder()
+                .Add("FROM", {"127.0.0.1:5000/busybox:latest"})
+                .Add("WORKDIR", {"/app"})
+                .Add("WORKDIR", {"sub"})
+                .Add("USER", {"65534"})
+                .Add("EXPOSE", {"8000"})
+                .Add("ENV", {"MODE", "prod", "="})
+                .Json("CMD", {"sh", "-c", "echo $MODE"})
+                .Add("ENTRYPOINT", {"run it"})
+                .Add("STOPSIGNAL", {"SIGINT"})
+                .Add("VOLUME", {"/data", "/cache"})
+                .Add("HEALTHCHECK", {"CMD", "curl -f http://localhost/"}, {"--interval=30s", "--retries=3"})
+                .Json("SHELL", {"/bin/bash", "-c"})
+                .Add("MAINTAINER", {"kiln"})
+                .Add("ONBUILD", {"RUN", "echo child"})
+                .Build();
+  llb::Definition d = MustLower(ast);
+  const json& c = d.image_config["config"];
+  EXPECT_EQ(c["WorkingDir"], "/app/sub");
+  EXPECT_EQ(c["User"], "65534");
+  EXPECT_TRUE(c["ExposedPorts"].contains("8000/tcp"));
+  EXPECT_EQ(c["Entrypoint"], json({"/bin/sh", "-c", "run it"}));
+  EXPECT_EQ(c["Cmd"], json({"sh", "-c", "echo $MODE"}));  // CMD set in this stage survives ENTRYPOINT
+  EXPECT_EQ(c["StopSignal"], "SIGINT");
+  EXPECT_TRUE(c["Volumes"].contains("/data"));
+  EXPECT_EQ(c["Healthcheck"]["Test"], json({"CMD-SHELL", "curl -f http://localhost/"}));
+  EXPECT_EQ(c["Healthcheck"]["Interval"], 30000000000LL);
+  EXPECT_EQ(c["Healthcheck"]["Retries"], 3);
+  EXPECT_EQ(c["Shell"], json({"/bin/bash", "-c"}));
+  EXPECT_EQ(d.image_config["author"], "kiln");
+  EXPECT_EQ(c["OnBuild"], json({"RUN echo child"}));
+  std::vector<std::string> want = {
+      "WORKDIR /app",
+      "WORKDIR /app/sub",
+      "USER 65534",
+      "EXPOSE 8000",
+      "ENV MODE=prod",
+      "CMD [\"sh\" \"-c\" \"echo $MODE\"]",
+      "ENTRYPOINT [\"/bin/sh\" \"-c\" \"run it\"]",
+      "STOPSIGNAL SIGINT",
+      "VOLUME [/data /cache]",
+      "HEALTHCHECK {Test:[CMD-SHELL curl -f http://localhost/] Interval:30s Timeout:0s StartPeriod:0s StartInterval:0s Retries:3}",
+      "SHELL [/bin/bash -c]",
+      "MAINTAINER kiln",
+  };
+  EXPECT_EQ(HistoryOf(d), want);
+  const json& h = d.image_config["history"];
+  EXPECT_FALSE(h[0].contains("empty_layer"));  // WORKDIR creates the directory
+  EXPECT_TRUE(h[2]["empty_layer"].get<bool>());
+  EXPECT_EQ(h[0]["comment"], "buildkit.dockerfile.v0");
+  // WORKDIR made /app then /app/sub with mkdir ops.
+  const auto& f = std::get<llb::FileOp>(OutputOp(d).kind);
+  EXPECT_EQ(std::get<llb::MkdirAction>(f.actions[0]).path, "/app/sub");
+}
+
+TEST(Lower, CopyFromIndexAndName) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"golang:1.22", "AS", "build"})
+                .Add("RUN", {"go build -o /out/app"})
+                .Add("FROM", {"busybox"})
+                .Add("COPY", {"/out/app", "/usr/bin/"}, {"--from=build"})
+                .Add("COPY", {"/out/app", "/bin/app2"}, {"--from=0", "--chown=1:2", "--chmod=755"})
+                .Add("COPY", {"site", "/var/www/"})
+                .Build();
+  llb::Definition d = MustLower(ast);
+  // The build stage's RUN output feeds both copies.
+  std::string run_digest;
+  for (const auto& dg : d.order)
+    if (std::holds_alternative<llb::ExecOp>(d.ops.at(dg).kind)) run_digest = dg;
+  ASSERT_FALSE(run_digest.empty());
+  int copies_from_build = 0;
+  for (const auto& dg : d.order) {
+    const llb::Op& op = d.ops.at(dg);
+    if (auto* f = std::get_if<llb::FileOp>(&op.kind)) {
+      for (const auto& a : f->actions) {
+        const auto* c = std::get_if<llb::CopyAction>(&a);
+        if (c && c->source >= 0 && op.inputs[c->source].digest == run_digest) copies_from_build++;
+      }
+    }
+  }
+  EXPECT_EQ(copies_from_build, 2);
+  EXPECT_EQ(HistoryOf(d), (std::vector<std::string>{"COPY /out/app /usr/bin/ # buildkit",
+                                                    "COPY --chown=1:2 --chmod=755 /out/app /bin/app2 # buildkit",
+                                                    "COPY site /var/www/ # buildkit"}));
+  const auto& f = std::get<llb::FileOp>(OutputOp(d).kind);
+  const auto& c = std::get<llb::CopyAction>(f.actions[0]);
+  EXPECT_EQ(c.src, "/site");
+  EXPECT_EQ(c.dest, "/var/www/");
+  const auto& ctx = std::get<llb::SourceOp>(d.ops.at(OutputOp(d).inputs[c.source].digest).kind);
+  EXPECT_EQ(ctx.identifier, "local://context");
+  EXPECT_EQ(ctx.attrs.at("followpaths"), "[\"site\"]");
+  EXPECT_EQ(Descriptions(d).back(), "[stage-1 4/4] COPY site /var/www/");
+}
+
+TEST(Lower, CopyLinkMakesMergeAndHeredocMakesFile) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox"})
+                .Add("COPY", {"a", "/a"}, {"--link"})
+                .Add("COPY", {"<<EOF", "/etc/greeting"})
+                .WithHeredoc("EOF", "hello $USER\n")
+                .Build();
+  llb::Definition d = MustLower(ast);
+  const llb::Op& out = OutputOp(d);
+  const auto& f = std::get<llb::FileOp>(out.kind);
+  const auto& c = std::get<llb::CopyAction>(f.actions[0]);
+  const llb::Op& doc = d.ops.at(out.inputs[c.source].digest);
+  const auto& mk = std::get<llb::MkfileAction>(std::get<llb::FileOp>(doc.kind).actions[0]);
+  EXPECT_EQ(mk.path, "/EOF");
+  EXPECT_EQ(mk.data, "hello \n");  // expanded: USER unset
+  const llb::Op& merge = d.ops.at(out.inputs[f.dest].digest);
+  EXPECT_TRUE(std::holds_alternative<llb::MergeOp>(merge.kind));
+  EXPECT_EQ(HistoryOf(d)[1], "COPY <<EOF /etc/greeting # buildkit");
+}
+
+TEST(Lower, RunMounts) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox", "AS", "deps"})
+                .Add("FROM", {"busybox"})
+                .Add("WORKDIR", {"/w"})
+                .Add("RUN", {"make"},
+                     {"--mount=type=cache,target=/root/.cache,sharing=locked", "--mount=type=secret,id=tok",
+                      "--mount=type=bind,from=deps,source=/lib,target=lib", "--mount=type=tmpfs,target=/tmp,size=64m",
+                      "--mount=type=ssh", "--network=none"})
+                .Build();
+  llb::Definition d = MustLower(ast);
+  const auto& e = std::get<llb::ExecOp>(OutputOp(d).kind);
+  ASSERT_EQ(e.mounts.size(), 6u);
+  EXPECT_EQ(e.mounts[1].type, llb::MountType::kCache);
+  EXPECT_EQ(e.mounts[1].cache_id, "/root/.cache");
+  EXPECT_EQ(e.mounts[1].sharing, llb::CacheSharing::kLocked);
+  EXPECT_EQ(e.mounts[2].type, llb::MountType::kSecret);
+  EXPECT_EQ(e.mounts[2].dest, "/run/secrets/tok");
+  EXPECT_TRUE(e.mounts[2].optional);
+  EXPECT_EQ(e.mounts[3].dest, "/w/lib");
+  EXPECT_EQ(e.mounts[3].selector, "/lib");
+  EXPECT_TRUE(e.mounts[3].readonly);
+  EXPECT_EQ(e.mounts[4].type, llb::MountType::kTmpfs);
+  EXPECT_EQ(e.mounts[4].tmpfs_size, 64 << 20);
+  EXPECT_EQ(e.mounts[5].type, llb::MountType::kSsh);
+  EXPECT_EQ(e.mounts[5].dest, "/run/buildkit/ssh_agent.0");
+  EXPECT_EQ(e.network, llb::NetworkMode::kNone);
+  EXPECT_EQ(e.cwd, "/w");
+}
+
+TEST(Lower, ResolverPinsDigestAndInheritsConfig) {
+  FakeResolver res;
+  res.images["docker.io/library/node:20"] = {
+      "sha256:" + std::string(64, 'a'),
+      R"({"architecture":"amd64","os":"linux","created":"2024-01-01T00:00:00Z",
+          "config":{"Env":["PATH=/usr/bin","NODE_VERSION=20"],"WorkingDir":"/home","User":"node","Cmd":["node"]},
+          "rootfs":{"type":"layers","diff_ids":["sha256:1111"]},
+          "history":[{"created_by":"base layer"}]})"};
+  Ast ast = AstBuilder().Add("FROM", {"node:20"}).Add("RUN", {"npm ci"}).Build();
+  LowerOptions o = Opts();
+  o.resolver = &res;
+  llb::Definition d = MustLower(ast, o);
+  const auto& src = std::get<llb::SourceOp>(d.ops.at(d.order[0]).kind);
+  EXPECT_EQ(src.identifier, "docker-image://docker.io/library/node:20@sha256:" + std::string(64, 'a'));
+  const auto& e = std::get<llb::ExecOp>(OutputOp(d).kind);
+  EXPECT_EQ(e.cwd, "/home");
+  EXPECT_EQ(e.user, "node");
+  EXPECT_EQ(e.env, (std::vector<std::string>{"PATH=/usr/bin", "NODE_VERSION=20"}));
+  EXPECT_FALSE(d.image_config.contains("created"));
+  EXPECT_EQ(d.image_config["history"].size(), 2u);
+  EXPECT_EQ(d.image_config["config"]["Cmd"], json({"node"}));
+  EXPECT_EQ(res.calls, 1);  // both passes share one resolution
+
+  Ast missing = AstBuilder().Add("FROM", {"nosuchimage"}).Build();
+  auto r = Lower(missing, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().location().line, 1);
+}
+
+TEST(Lower, OnbuildTriggersRunFirst) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox", "AS", "base"})
+                .Onbuild("RUN", {"echo from-trigger"})
+                .Add("FROM", {"base"})
+                .Add("RUN", {"echo own"})
+                .Build();
+  llb::Definition d = MustLower(ast);
+  std::vector<std::string> desc = Descriptions(d);
+  ASSERT_EQ(desc.size(), 3u);
+  EXPECT_EQ(desc[1], "[stage-1 1/2] ONBUILD RUN echo from-trigger");
+  EXPECT_EQ(desc[2], "[stage-1 2/2] RUN echo own");
+  EXPECT_FALSE(d.image_config["config"].contains("OnBuild"));
+
+  // Triggers stored in a base image's config are parsed with opts.parse.
+  FakeResolver res;
+  res.images["docker.io/library/app:onbuild"] = {
+      "", R"({"config":{"OnBuild":["RUN make"]},"rootfs":{"type":"layers","diff_ids":["sha256:1"]}})"};
+  LowerOptions o = Opts();
+  o.resolver = &res;
+  o.parse = [](std::string_view) { return Result<Ast>(AstBuilder().Add("RUN", {"make"}).Build()); };
+  llb::Definition d2 = MustLower(AstBuilder().Add("FROM", {"app:onbuild"}).Build(), o);
+  EXPECT_EQ(Descriptions(d2).back(), "[2/2] ONBUILD RUN make");
+}
+
+TEST(Lower, DockerignoreAndNoCache) {
+  Ast ast = AstBuilder().Add("FROM", {"busybox", "AS", "app"}).Add("COPY", {".", "/src"}).Build();
+  LowerOptions o = Opts();
+  o.dockerignore = {"node_modules", "*.log"};
+  o.no_cache_filter = {"app"};
+  llb::Definition d = MustLower(ast, o);
+  const auto& f = std::get<llb::FileOp>(OutputOp(d).kind);
+  const auto& c = std::get<llb::CopyAction>(f.actions[0]);
+  const auto& ctx = std::get<llb::SourceOp>(d.ops.at(OutputOp(d).inputs[c.source].digest).kind);
+  EXPECT_EQ(ctx.attrs.at("excludepatterns"), "[\"node_modules\",\"*.log\"]");
+  EXPECT_EQ(ctx.attrs.count("followpaths"), 0u);  // "." uses everything
+  EXPECT_TRUE(d.metadata.at(d.output->digest).ignore_cache);
+}
+
+TEST(Lower, SourceDateEpoch) {
+  Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("COPY", {"a", "/a"}).Build();
+  LowerOptions o = Opts();
+  o.build_args["SOURCE_DATE_EPOCH"] = "1700000000";
+  llb::Definition d = MustLower(ast, o);
+  EXPECT_EQ(d.image_config["history"][0]["created"], "2023-11-14T22:13:20Z");
+  const auto& c = std::get<llb::CopyAction>(std::get<llb::FileOp>(OutputOp(d).kind).actions[0]);
+  EXPECT_EQ(c.timestamp, 1700000000);
+}
+
+// ---- errors ----
+
+Status LowerError(const Ast& ast, LowerOptions o = Opts()) {
+  auto r = Lower(ast, o);
+  EXPECT_FALSE(r.ok());
+  return r.ok() ? Status::OK() : r.status();
+}
+
+TEST(LowerErrors, UnknownTargetSuggests) {
+  Ast ast = AstBuilder().Add("FROM", {"busybox", "AS", "build"}).Add("FROM", {"busybox", "AS", "test"}).Build();
+  LowerOptions o = Opts();
+  o.target = "biuld";
+  Status st = LowerError(ast, o);
+  EXPECT_EQ(st.message(), "target stage \"biuld\" could not be found");
+  EXPECT_NE(st.hint().find("did you mean \"build\"?"), std::string::npos);
+}
+
+TEST(LowerErrors, CopyFromUnknownStageSuggests) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox", "AS", "build"})
+                .Add("FROM", {"busybox"})
+                .Add("COPY", {"/x", "/y"}, {"--from=buidl"})
+                .Build();
+  Status st = LowerError(ast);
+  EXPECT_EQ(st.location().line, 3);
+  EXPECT_NE(st.message().find("unknown stage \"buidl\""), std::string::npos);
+  EXPECT_NE(st.hint().find("did you mean \"build\"?"), std::string::npos);
+  std::string text = FormatDiagnostic(st, ast.source);
+  EXPECT_NE(text.find("Dockerfile:3:1: "), std::string::npos) << text;
+  EXPECT_NE(text.find("  3 | COPY --from=buidl /x /y\n    | ^"), std::string::npos) << text;
+}
+
+TEST(LowerErrors, CopyFromLaterStage) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox", "AS", "a"})
+                .Add("COPY", {"/x", "/y"}, {"--from=b"})
+                .Add("FROM", {"busybox", "AS", "b"})
+                .Add("COPY", {"/x", "/y"}, {"--from=a"})
+                .Build();
+  Status st = LowerError(ast);
+  EXPECT_NE(st.message().find("circular dependency"), std::string::npos) << st.ToString();
+}
+
+TEST(LowerErrors, UnknownFlagListsValidOnes) {
+  Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("COPY", {"a", "b"}, {"--frm=x"}).Build();
+  Status st = LowerError(ast);
+  EXPECT_EQ(st.message(), "unknown flag: --frm");
+  EXPECT_EQ(st.location().line, 2);
+  EXPECT_EQ(st.location().column, 6);
+  EXPECT_EQ(st.hint(), "did you mean --from? COPY accepts: --chmod, --chown, --exclude, --from, --link, --parents");
+}
+
+TEST(LowerErrors, StageNames) {
+  Status bad = LowerError(AstBuilder().Add("FROM", {"busybox", "AS", "1st"}).Build());
+  EXPECT_NE(bad.message().find("invalid name for build stage: \"1st\""), std::string::npos);
+  EXPECT_EQ(bad.location().column, 17);
+  Status reserved = LowerError(AstBuilder().Add("FROM", {"busybox", "AS", "scratch"}).Build());
+  EXPECT_NE(reserved.message().find("reserved"), std::string::npos);
+  Status blank = LowerError(AstBuilder().Add("ARG", {"IMG"}).Add("FROM", {"$IMG"}).Build());
+  EXPECT_NE(blank.message().find("base name ($IMG) should not be blank"), std::string::npos);
+  Status noframe = LowerError(AstBuilder().Add("RUN", {"true"}).Build());
+  EXPECT_EQ(noframe.message(), "no build stage in current context");
+}
+
+TEST(LowerErrors, VariableInCopyFrom) {
+  Status st = LowerError(AstBuilder().Add("FROM", {"busybox"}).Add("COPY", {"a", "b"}, {"--from=$X"}).Build());
+  EXPECT_NE(st.message().find("variable expansion is not supported for --from"), std::string::npos);
+}
+
+TEST(Outline, ArgsAndSecrets) {
+  Ast ast = AstBuilder()
+                .Comment("VERSION the release to build")
+                .Add("ARG", {"VERSION=1.0"})
+                .Add("ARG", {"UNUSED=x"})
+                .Add("FROM", {"alpine:$VERSION", "AS", "build"})
+                .Comment("MODE how to build")
+                .Add("ARG", {"MODE=release"})
+                .Add("RUN", {"make"}, {"--mount=type=secret,id=npmrc,required"})
+                .Build();
+  auto o = BuildOutline(ast, Opts());
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  ASSERT_EQ(o->args.size(), 2u);
+  EXPECT_EQ(o->args[0].name, "VERSION");
+  EXPECT_EQ(o->args[0].value, "1.0");
+  EXPECT_EQ(o->args[0].description, "the release to build");
+  EXPECT_EQ(o->args[1].name, "MODE");
+  EXPECT_EQ(o->args[1].description, "how to build");
+  ASSERT_EQ(o->secrets.size(), 1u);
+  EXPECT_EQ(o->secrets[0].id, "npmrc");
+  EXPECT_TRUE(o->secrets[0].required);
+  EXPECT_EQ(o->target, "build");
+}
+
+}  // namespace
+}  // namespace kiln::frontend

@@ -1,0 +1,28 @@
+// Output formats, shaped exactly as hadolint writes them: tty, json,
+// checkstyle, codeclimate, gitlab_codeclimate, gnu, sarif (2.1.0, plus a
+// `rules` array hadolint lacks) and sonarqube. A parse error is a DL1000
+// finding with its line and column in every format.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lint/lint.h"
+
+namespace kiln::lint {
+
+struct FileResult {
+  std::string file;               // as reported (after --file-path-in-report)
+  std::vector<Finding> findings;  // sorted by line
+};
+
+struct FormatOptions {
+  bool color = false;       // tty only
+  std::string version = "";  // tool version for sarif
+};
+
+// The whole report for all files in `format` (an unknown format gives "").
+std::string FormatReport(const std::string& format, const std::vector<FileResult>& results,
+                         const FormatOptions& options = {});
+
+}  // namespace kiln::lint

@@ -1,0 +1,184 @@
+#include "lint/shellcheck.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "lint/rules.h"
+
+extern char** environ;
+
+namespace kiln::lint {
+
+namespace {
+
+const char* const kProxyVars[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
+                                  "FTP_PROXY",  "ftp_proxy",  "NO_PROXY",    "no_proxy"};
+
+std::string PragmaShell(const std::string& comment) {
+  Pragma p = ParsePragma(comment);
+  return p.kind == Pragma::kShell ? p.shell : "";
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  ~Fd() { if (fd_ >= 0) close(fd_); }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+bool WriteAll(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = write(fd, s.data() + off, s.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+Severity LevelToSeverity(const std::string& level) {
+  if (level == "error") return Severity::kError;
+  if (level == "warning") return Severity::kWarning;
+  if (level == "info") return Severity::kInfo;
+  return Severity::kStyle;
+}
+
+}  // namespace
+
+std::vector<ShellScript> CollectShellScripts(const Model& m) {
+  std::vector<ShellScript> out;
+  std::set<std::string> vars(std::begin(kProxyVars), std::end(kProxyVars));
+  std::string shell = "/bin/sh -c";
+  // `# hadolint shell=` pragmas take effect from their line on.
+  std::vector<std::pair<int, std::string>> pragmas;
+  for (const auto& c : m.comments) {
+    std::string s = PragmaShell(c.text);
+    if (!s.empty()) pragmas.emplace_back(c.line, s);
+  }
+  size_t next_pragma = 0;
+  for (const auto& in : m.insts) {
+    while (next_pragma < pragmas.size() && pragmas[next_pragma].first < in.line) shell = pragmas[next_pragma++].second;
+    if (in.onbuild) continue;
+    if (in.kw == "arg") {
+      for (const auto& a : in.args_decl) vars.insert(a.first);
+    } else if (in.kw == "env") {
+      for (const auto& kv : in.pairs) vars.insert(kv.first);
+    } else if (in.kw == "shell") {
+      std::string joined;
+      for (const auto& w : in.ast->args) joined += (joined.empty() ? "" : " ") + w;
+      shell = joined;
+    } else if (in.kw == "run" && !in.ast->json) {
+      if (IsNonPosixShell(shell)) continue;
+      ShellScript s;
+      s.line = in.line;
+      s.shebang = shell.substr(0, shell.find(' '));
+      s.text = "#!" + s.shebang + "\n";
+      for (const auto& v : vars) s.text += "export " + v + "=1\n";
+      s.text += in.script;
+      if (s.text.empty() || s.text.back() != '\n') s.text += "\n";
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+bool ShellcheckAvailable(const std::string& path) {
+  if (path.find('/') != std::string::npos) return access(path.c_str(), X_OK) == 0;
+  static std::mutex mu;
+  static std::map<std::string, bool> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(path);
+  if (it != cache.end()) return it->second;
+  bool found = false;
+  const char* env = getenv("PATH");
+  std::string p = env ? env : "/usr/bin:/bin";
+  size_t pos = 0;
+  while (!found && pos <= p.size()) {
+    size_t colon = p.find(':', pos);
+    std::string dir = p.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+    if (dir.empty()) dir = ".";
+    found = access((dir + "/" + path).c_str(), X_OK) == 0;
+    if (colon == std::string::npos) break;
+    pos = colon + 1;
+  }
+  cache[path] = found;
+  return found;
+}
+
+Result<std::vector<Finding>> RunShellcheck(const std::vector<ShellScript>& scripts, const std::string& path,
+                                           const std::string& file) {
+  std::vector<Finding> out;
+  if (scripts.empty()) return out;
+  // One memfd per script; the child reads them as /dev/fd/N.
+  std::vector<Fd> fds;
+  std::map<std::string, int> line_of;  // "/dev/fd/N" -> RUN line
+  std::vector<std::string> argv_s = {path, "--format=json1", "--severity=style", "--exclude=SC2187,SC1090,SC1091"};
+  for (const auto& s : scripts) {
+    int fd = memfd_create("kiln-run", 0);
+    if (fd < 0) return Status::FromErrno(errno, "memfd_create", "kiln-run");
+    fds.emplace_back(fd);
+    if (!WriteAll(fd, s.text) || lseek(fd, 0, SEEK_SET) < 0) return Status::FromErrno(errno, "write", "memfd");
+    std::string name = "/dev/fd/" + std::to_string(fd);
+    line_of[name] = s.line;
+    argv_s.push_back(name);
+  }
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) < 0) return Status::FromErrno(errno, "pipe2");
+  Fd rd(pipefd[0]), wr(pipefd[1]);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, wr.get(), 1);
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, path.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return Status::FromErrno(rc, "spawn", path);
+  { Fd close_wr(std::move(wr)); }
+  std::string output;
+  char buf[65536];
+  while (true) {
+    ssize_t n = read(rd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    output.append(buf, static_cast<size_t>(n));
+  }
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {}
+  // shellcheck exits 1 when it found something; anything but 0/1 is a failure.
+  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) > 1)
+    return Status::Internal(path + " failed (exit status " + std::to_string(WEXITSTATUS(wstatus)) + ")");
+  nlohmann::json j = nlohmann::json::parse(output, nullptr, false);
+  if (j.is_discarded() || !j.contains("comments")) return Status::Corruption("unreadable shellcheck output");
+  for (const auto& c : j["comments"]) {
+    Finding f;
+    f.code = "SC" + std::to_string(c.value("code", 0));
+    f.severity = LevelToSeverity(c.value("level", "style"));
+    f.message = c.value("message", "");
+    auto it = line_of.find(c.value("file", ""));
+    f.line = it == line_of.end() ? 0 : it->second;
+    f.column = 1;
+    f.file = file;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace kiln::lint

@@ -1,0 +1,34 @@
+// ShellCheck on the shell-form RUN scripts of one Dockerfile, as hadolint runs
+// it: each script gets a shebang from the SHELL in effect and `export NAME=1`
+// lines for the ARG/ENV names in scope and the proxy variables; SC2187, SC1090
+// and SC1091 are excluded; findings are reported on the RUN's line. All
+// scripts of a Dockerfile go to ONE shellcheck process (one in-memory file per
+// RUN, --format=json1), so the cost is one exec per Dockerfile.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lint/lint.h"
+#include "lint/model.h"
+
+namespace kiln::lint {
+
+struct ShellScript {
+  int line = 0;          // the RUN's line
+  std::string shebang;   // "/bin/sh"
+  std::string text;      // the full script given to shellcheck
+};
+
+// The scripts hadolint would check: shell-form RUNs (top level), skipping
+// non-POSIX shells (SHELL ["pwsh", ...] or `# hadolint shell=powershell`).
+std::vector<ShellScript> CollectShellScripts(const Model& m);
+
+// True when `path` (or "shellcheck" in PATH) is an executable.
+bool ShellcheckAvailable(const std::string& path);
+
+// Runs shellcheck once over all scripts. An error when it cannot be run.
+Result<std::vector<Finding>> RunShellcheck(const std::vector<ShellScript>& scripts, const std::string& path,
+                                           const std::string& file);
+
+}  // namespace kiln::lint

@@ -1,0 +1,123 @@
+#include "solver/build_result.h"
+
+#include <oneapi/tbb/parallel_for.h>
+
+#include "cache/layer_compress.h"
+#include "cache/layer_writer.h"
+#include "solver/ops_internal.h"
+
+namespace kiln::solver {
+
+namespace {
+// The diffID of an empty tar (two zero blocks).
+constexpr const char* kEmptyTarDiffId = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
+}  // namespace
+
+SnapshotBuildResult::SnapshotBuildResult(BuildOpResolver* r, std::string snapshot, nlohmann::json image_config)
+    : r_(r), snapshot_(std::move(snapshot)), config_(std::move(image_config)) {}
+
+SnapshotBuildResult::~SnapshotBuildResult() {
+  if (rootfs_mounted_) {
+    auto ns = r_->Mounts();
+    if (ns.ok()) (void)(*ns)->Unmount(rootfs_);
+  }
+}
+
+Result<std::string> SnapshotBuildResult::RootfsDir() {
+  std::lock_guard l(mu_);
+  if (!rootfs_.empty()) return rootfs_;
+  ASSIGN_OR_RETURN(auto spec, r_->deps().snapshotter->View(snapshot_));
+  if (spec.type == "overlay") {
+    ASSIGN_OR_RETURN(MountNamespace * ns, r_->Mounts());
+    ASSIGN_OR_RETURN(rootfs_, ns->Mount(spec, r_->Scratch() + "/mnt"));
+    rootfs_mounted_ = true;
+  } else {
+    rootfs_ = spec.dir;
+  }
+  return rootfs_;
+}
+
+Result<std::vector<std::string>> SnapshotBuildResult::Chain() {
+  std::vector<std::string> chain;
+  for (std::string s = snapshot_; !s.empty();) {
+    chain.insert(chain.begin(), s);
+    ASSIGN_OR_RETURN(auto info, r_->deps().snapshotter->Stat(s));
+    s = info.parent;
+  }
+  return chain;
+}
+
+Result<cache::LayerRecord> SnapshotBuildResult::LayerOf(const std::string& snapshot, const exporter::CompressionOptions& c,
+                                                        bool rewrite, std::optional<int64_t> epoch) {
+  auto& d = r_->deps();
+  ASSIGN_OR_RETURN(cache::Compression want, cache::ParseCompression(c.type));
+  if (!rewrite) {
+    auto recs = d.metadata->SnapshotLayers(snapshot);
+    if (recs.ok() && !recs->empty()) {
+      for (const auto& rec : *recs) {
+        auto have = cache::CompressionOfMediaType(rec.media_type);
+        if (have.ok() && *have == want && d.content->Has(rec.digest)) return rec;
+      }
+      // Another compression is fine unless forced (as BuildKit keeps pulled layers).
+      if (!c.force)
+        for (const auto& rec : *recs)
+          if (d.content->Has(rec.digest)) return rec;
+    }
+  }
+  ASSIGN_OR_RETURN(auto in, d.snapshotter->DiffInputs(snapshot));
+  cache::LayerOptions lo;
+  lo.compression = want;
+  lo.level = c.level.value_or(-1);
+  if (rewrite) lo.source_date_epoch = epoch;
+  ASSIGN_OR_RETURN(auto rec, cache::WriteSnapshotLayer(in, *d.content, lo));
+  if (!rewrite) (void)d.metadata->PutSnapshotLayer(snapshot, rec);
+  return rec;
+}
+
+Result<std::vector<exporter::Layer>> SnapshotBuildResult::Layers(const exporter::CompressionOptions& compression,
+                                                                 bool rewrite_timestamp,
+                                                                 std::optional<int64_t> source_date_epoch) {
+  ASSIGN_OR_RETURN(auto chain, Chain());
+  std::vector<Result<cache::LayerRecord>> recs(chain.size(), Status::Internal("not computed"));
+  tbb::parallel_for(size_t(0), chain.size(), [&](size_t i) {
+    recs[i] = LayerOf(chain[i], compression, rewrite_timestamp, source_date_epoch);
+  });
+  std::vector<exporter::Layer> out;
+  std::vector<bool> empty(chain.size(), false);
+  for (size_t i = 0; i < chain.size(); i++) {
+    if (!recs[i].ok()) return recs[i].status().WithContext("layer of snapshot " + chain[i]);
+    const auto& rec = *recs[i];
+    // Image layers are kept as pulled; an empty diff of a build step is dropped.
+    if (rec.diff_id == kEmptyTarDiffId && chain[i].rfind("layer-", 0) != 0) {
+      empty[i] = true;
+      continue;
+    }
+    exporter::Layer l;
+    l.blob.media_type = rec.media_type;
+    l.blob.digest = rec.digest;
+    l.blob.size = rec.size;
+    l.diff_id = rec.diff_id;
+    auto srec = r_->deps().metadata->GetSnapshot(chain[i]);
+    if (srec.ok()) l.created_ns = srec->created * 1000000000LL;
+    out.push_back(std::move(l));
+  }
+  std::lock_guard l(mu_);
+  empty_ = std::move(empty);
+  return out;
+}
+
+nlohmann::json SnapshotBuildResult::ImageConfig() {
+  std::lock_guard l(mu_);
+  nlohmann::json cfg = config_;
+  if (empty_.empty() || !cfg.contains("history") || !cfg["history"].is_array()) return cfg;
+  // Match history entries with layers bottom up; mark those of dropped layers.
+  size_t layer = 0;
+  for (auto& h : cfg["history"]) {
+    if (h.value("empty_layer", false)) continue;
+    if (layer < empty_.size() && empty_[layer]) h["empty_layer"] = true;
+    layer++;
+  }
+  return cfg;
+}
+
+}  // namespace kiln::solver

@@ -1,0 +1,240 @@
+// ExecOp (RUN): an active snapshot over the root input, the RUN --mount
+// mounts, the Executor, and a commit of the root on success.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <set>
+
+#include "base/digest.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "solver/ops_internal.h"
+
+namespace kiln::solver {
+namespace {
+
+std::string JoinSel(const std::string& dir, const std::string& selector) {
+  if (selector.empty() || selector == "/") return dir;
+  return dir + (selector[0] == '/' ? "" : "/") + selector;
+}
+
+Result<std::string> ReadSecret(const BuildDeps& d, const std::string& id, bool optional, bool* found) {
+  *found = false;
+  auto it = d.secrets.find(id);
+  if (it == d.secrets.end()) {
+    if (optional) return std::string();
+    return Status::NotFound("secret `" + id + "` not found").WithHint("pass it with --secret id=" + id + ",src=FILE or env=VAR");
+  }
+  *found = true;
+  if (!it->second.env.empty()) {
+    const char* v = getenv(it->second.env.c_str());
+    if (!v) return Status::NotFound("secret `" + id + "`: environment variable " + it->second.env + " is not set");
+    return std::string(v);
+  }
+  auto data = ReadFile(it->second.file);
+  if (!data.ok()) return data.status().WithContext("secret `" + id + "`");
+  return data;
+}
+
+class ExecOpImpl : public OpImpl {
+ public:
+  ExecOpImpl(BuildOpResolver* r, const llb::Op& op, const llb::ExecOp& e) : r_(r), op_(op), e_(e) {}
+
+  Result<CacheMap> GetCacheMap(const OpContext&) override {
+    CacheMap cm;
+    cm.content_paths.resize(op_.inputs.size());
+    // Bind mounts of a context key on the sub-path they mount.
+    std::map<int, std::set<std::string>> sel;
+    std::set<int> whole;
+    for (size_t i = 0; i < e_.mounts.size(); i++) {
+      const auto& m = e_.mounts[i];
+      if (m.input < 0) continue;
+      if (i == 0 || m.selector.empty() || m.selector == "/") whole.insert(m.input);
+      else sel[m.input].insert(m.selector);
+    }
+    for (auto& [in, paths] : sel)
+      if (!whole.count(in)) cm.content_paths[in] = std::vector<std::string>(paths.begin(), paths.end());
+    return cm;
+  }
+
+  Result<std::vector<ValuePtr>> Exec(const OpContext& ctx) override {
+    const BuildDeps& d = r_->deps();
+    if (!d.executor) return Status::FailedPrecondition("no executor to run " + ctx.meta->description);
+    if (e_.mounts.empty() || e_.mounts[0].dest != "/") return Status::InvalidArgument("exec op without a root mount");
+    auto input = [&](int i) -> ValuePtr { return i >= 0 && static_cast<size_t>(i) < ctx.inputs.size() ? ctx.inputs[i] : nullptr; };
+
+    ASSIGN_OR_RETURN(std::string parent, SnapshotKeyOf(input(e_.mounts[0].input)));
+    ASSIGN_OR_RETURN(auto root, ActiveSnapshot::Prepare(r_, parent));
+    runner::RunSpec spec;
+    spec.root.dest = "/";
+    if (root->spec().type == "overlay") {
+      spec.root.type = "overlay";
+      spec.root.options = root->spec().OverlayOptions();
+    } else {
+      spec.root.type = "bind";
+      spec.root.source = root->spec().dir;
+    }
+
+    std::vector<std::unique_ptr<InputView>> views;
+    std::vector<std::unique_ptr<ActiveSnapshot>> scratch_rw;
+    std::vector<std::string> temp_files;
+    std::vector<int> lock_fds;
+    struct Cleanup {
+      std::vector<std::string>* files;
+      std::vector<int>* fds;
+      ~Cleanup() {
+        for (auto& f : *files) unlink(f.c_str());
+        for (int fd : *fds) close(fd);
+      }
+    } cleanup{&temp_files, &lock_fds};
+
+    std::vector<std::string> env = e_.env;
+    for (const auto& se : e_.secret_env) {
+      bool found;
+      ASSIGN_OR_RETURN(std::string v, ReadSecret(d, se.secret_id, se.optional, &found));
+      if (found) env.push_back(se.name + "=" + v);
+    }
+
+    for (size_t i = 1; i < e_.mounts.size(); i++) {
+      const llb::Mount& m = e_.mounts[i];
+      runner::MountPoint mp;
+      mp.dest = m.dest;
+      mp.readonly = m.readonly;
+      switch (m.type) {
+        case llb::MountType::kTmpfs:
+          mp.type = "tmpfs";
+          if (m.tmpfs_size > 0) mp.options = "size=" + std::to_string(m.tmpfs_size);
+          break;
+        case llb::MountType::kBind: {
+          ValuePtr v = input(m.input);
+          if (auto* lv = dynamic_cast<const LocalValue*>(v.get()); lv && m.readonly) {
+            ASSIGN_OR_RETURN(std::string dir, lv->Dir());
+            mp.type = "bind";
+            mp.source = JoinSel(dir, m.selector);
+          } else if (m.readonly && !dynamic_cast<const LocalValue*>(v.get())) {
+            ASSIGN_OR_RETURN(std::string key, SnapshotKeyOf(v));
+            ASSIGN_OR_RETURN(auto view, r_->deps().snapshotter->View(key));
+            if (view.type == "overlay") {
+              // Selecting a sub-path: stack that sub-path of every lower that has it.
+              std::vector<std::string> lowers;
+              for (auto& l : view.lowers)
+                if (PathExists(JoinSel(l, m.selector))) lowers.push_back(JoinSel(l, m.selector));
+              if (lowers.empty()) return Status::NotFound("mount source " + m.selector + " not found");
+              if (lowers.size() == 1) {
+                mp.type = "bind";
+                mp.source = lowers[0];
+              } else {
+                cache::MountSpec s;
+                s.lowers = lowers;
+                mp.type = "overlay";
+                mp.options = s.OverlayOptions();
+              }
+            } else {
+              mp.type = "bind";
+              mp.source = JoinSel(view.dir, m.selector);
+            }
+          } else {
+            // A writable bind: writes land in a throwaway snapshot.
+            std::string key;
+            if (auto* lv = dynamic_cast<const LocalValue*>(v.get())) {
+              (void)lv;
+              return Status::Unimplemented("writable bind mounts of the build context (rw) are not supported yet")
+                  .WithHint("drop `rw` from the --mount");
+            }
+            ASSIGN_OR_RETURN(key, SnapshotKeyOf(v));
+            ASSIGN_OR_RETURN(auto act, ActiveSnapshot::Prepare(r_, key));
+            if (!m.selector.empty() && m.selector != "/")
+              return Status::Unimplemented("writable bind mounts with a source sub-path are not supported yet");
+            if (act->spec().type == "overlay") {
+              mp.type = "overlay";
+              mp.options = act->spec().OverlayOptions();
+            } else {
+              mp.type = "bind";
+              mp.source = act->spec().dir;
+            }
+            scratch_rw.push_back(std::move(act));
+          }
+          break;
+        }
+        case llb::MountType::kCache: {
+          std::string dir = d.root + "/cache-mounts/" + Sha256Hex(m.cache_id).substr(0, 32);
+          if (!PathExists(dir)) {
+            RETURN_IF_ERROR(MakeDirs(dir, 0755));
+            chmod(dir.c_str(), m.mode ? m.mode : 0755);
+            if (chown(dir.c_str(), m.uid, m.gid) != 0) return Status::FromErrno(errno, "chown", dir);
+          }
+          if (m.sharing == llb::CacheSharing::kLocked) {
+            int fd = open((dir + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+            if (fd < 0) return Status::FromErrno(errno, "open", dir + ".lock");
+            lock_fds.push_back(fd);
+            if (flock(fd, LOCK_EX) != 0) return Status::FromErrno(errno, "lock", dir);
+          }
+          mp.type = "bind";
+          mp.source = dir;
+          mp.readonly = false;
+          break;
+        }
+        case llb::MountType::kSecret: {
+          bool found;
+          ASSIGN_OR_RETURN(std::string v, ReadSecret(d, m.secret_id, m.optional, &found));
+          if (!found) continue;
+          RETURN_IF_ERROR(MakeDirs(d.root + "/tmp/secrets", 0700));
+          std::string f = d.root + "/tmp/secrets/" + r_->NewKey("secret");
+          int fd = open(f.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+          if (fd < 0) return Status::FromErrno(errno, "create", f);
+          temp_files.push_back(f);
+          bool ok = write(fd, v.data(), v.size()) == static_cast<ssize_t>(v.size());
+          ok = ok && fchown(fd, m.uid, m.gid) == 0 && fchmod(fd, m.mode ? m.mode : 0400) == 0;
+          close(fd);
+          if (!ok) return Status::FromErrno(errno, "write secret file", f);
+          mp.type = "bind";
+          mp.source = f;
+          mp.readonly = true;
+          break;
+        }
+        case llb::MountType::kSsh: {
+          auto it = d.ssh.find(m.secret_id);
+          if (it == d.ssh.end()) {
+            if (m.optional) continue;
+            return Status::NotFound("no SSH agent `" + m.secret_id + "`").WithHint("pass one with --ssh " + m.secret_id + "[=SOCKET]");
+          }
+          mp.type = "bind";
+          mp.source = it->second;
+          break;
+        }
+      }
+      spec.mounts.push_back(std::move(mp));
+    }
+
+    spec.process.args = e_.args;
+    spec.process.env = std::move(env);
+    spec.process.cwd = e_.cwd.empty() ? "/" : e_.cwd;
+    spec.process.user = e_.user;
+    if (!e_.hostname.empty()) spec.process.hostname = e_.hostname;
+    spec.process.extra_hosts = e_.extra_hosts;
+    spec.process.network = e_.network == llb::NetworkMode::kNone   ? runner::ProcessSpec::Network::kNone
+                           : e_.network == llb::NetworkMode::kHost ? runner::ProcessSpec::Network::kHost
+                                                                   : d.network;
+    spec.process.no_new_privileges = false;  // as BuildKit: setuid binaries work in RUN
+    spec.cancel = ctx.cancel->flag();
+    RETURN_IF_ERROR(d.executor->Run(spec, [&](std::string_view chunk) { ctx.log(chunk); }));
+    ASSIGN_OR_RETURN(std::string key, root->Commit());
+    return std::vector<ValuePtr>{std::make_shared<SnapshotValue>(key)};
+  }
+
+ private:
+  BuildOpResolver* r_;
+  const llb::Op& op_;
+  llb::ExecOp e_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<OpImpl>> NewExecOp(BuildOpResolver* r, const llb::Op& op, const llb::ExecOp& e) {
+  return std::unique_ptr<OpImpl>(new ExecOpImpl(r, op, e));
+}
+
+}  // namespace kiln::solver
