@@ -39,11 +39,11 @@ report() {  # report NAME NATIVE_SCRIPT RUNNER_SCRIPT
   local name=$1 native=$2 runner=$3 n=() r=()
   for i in $(seq "$runs"); do  # alternate which goes first, too
     if [ $((i % 2)) = 1 ]; then
-      n+=("$(time_one /bin/busybox sh -c "$native")")
+      n+=("$(time_one env PATH="$work/lower/bin" /bin/busybox sh -c "$native")")
       r+=("$(time_one "$tool" --overlay "$ov" -- /bin/sh -c "$runner")")
     else
       r+=("$(time_one "$tool" --overlay "$ov" -- /bin/sh -c "$runner")")
-      n+=("$(time_one /bin/busybox sh -c "$native")")
+      n+=("$(time_one env PATH="$work/lower/bin" /bin/busybox sh -c "$native")")
     fi
   done
   local nw rw nc rc
