@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runner benchmark: a RUN writing 1 GB inside the namespace executor, over an
-# overlay root, against the same script run natively (same static busybox, same
-# filesystem). Target: at most 1.4x native.
+# overlay root, against the same script run natively (same static busybox and
+# applets: PATH is the rootfs's /bin, whose links lead to the host's busybox;
+# same filesystem). Target: at most 1.4x native.
 #
 #   bench/run_bench.sh [BUILD_DIR]        (as root; needs busybox-static)
 #
