@@ -55,7 +55,7 @@ bool Truthy(const std::string& v) {
 
 Status ConfigError(const std::string& path, const std::string& msg) {
   return Status::InvalidArgument("config file " + path + ": " + msg)
-      .WithHint("see docs/lint/README.md for the keys hadolint's config accepts");
+      .WithHint("see README.md (kiln lint, Config) for the keys hadolint's config accepts");
 }
 
 Result<std::vector<std::string>> StringList(const YAML::Node& n, const std::string& key, const std::string& path) {
