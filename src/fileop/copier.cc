@@ -160,7 +160,7 @@ Status Copier::CopyEntry(const std::string& src, const std::string& rel, const s
       skip_include = !r.partial;
     }
     if (!opts_.exclude.empty() && opts_.exclude.Matches(rel)) {
-      if (!(is_dir && opts_.exclude.HasExclusions() && opts_.exclude.MayReinclude(rel))) return Status::OK();
+      if (!(is_dir && opts_.exclude.HasExclusions() && opts_.exclude.HasExclusionBelow(rel))) return Status::OK();
     }
   }
   if (!is_dir) {

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/pattern_matcher.h"
 #include "base/status.h"
 #include "fileop/match.h"
 #include "fileop/mode.h"
@@ -27,7 +28,7 @@ struct CopyOptions {
   ModeSpec mode;                       // --chmod
   std::optional<int64_t> timestamp;    // fixed atime/mtime (seconds) for copied and created entries
   std::vector<std::string> include_patterns;
-  ExcludeMatcher exclude;
+  PatternMatcher exclude;
   bool replace_existing = false;       // a file may replace a directory and vice versa
 };
 

@@ -12,6 +12,7 @@
 #include <functional>
 
 #include "base/fs.h"
+#include "base/go_match.h"
 #include "fileop/copier.h"
 #include "fileop/match.h"
 #include "fileop/path.h"
@@ -126,7 +127,7 @@ Result<CopyOptions> MakeCopyOptions(const llb::CopyAction& a, const FileOpContex
   ASSIGN_OR_RETURN(o.mode, ModeSpec::Parse(a.chmod));
   o.timestamp = a.timestamp;
   o.include_patterns = a.include_patterns;
-  ASSIGN_OR_RETURN(o.exclude, ExcludeMatcher::Create(a.exclude_patterns));
+  ASSIGN_OR_RETURN(o.exclude, PatternMatcher::Create(a.exclude_patterns));
   o.replace_existing = a.replace_existing;
   return o;
 }

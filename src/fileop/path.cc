@@ -8,51 +8,12 @@
 
 namespace kiln::fileop {
 
-std::string CleanPath(std::string_view p) {
-  if (p.empty()) return ".";
-  bool rooted = p[0] == '/';
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < p.size()) {
-    size_t j = p.find('/', i);
-    if (j == std::string_view::npos) j = p.size();
-    std::string_view c = p.substr(i, j - i);
-    i = j + 1;
-    if (c.empty() || c == ".") continue;
-    if (c == "..") {
-      if (!out.empty() && out.back() != "..") out.pop_back();
-      else if (!rooted) out.push_back(c);
-      continue;
-    }
-    out.push_back(c);
-  }
-  std::string r = rooted ? "/" : "";
-  for (size_t k = 0; k < out.size(); ++k) {
-    if (k) r += '/';
-    r += out[k];
-  }
-  return r.empty() ? "." : r;
-}
-
 std::string AbsClean(std::string_view p) { return CleanPath("/" + std::string(p)); }
 
 std::pair<std::string, std::string> SplitPath(std::string_view p) {
   size_t i = p.rfind('/');
   if (i == std::string_view::npos) return {"", std::string(p)};
   return {std::string(p.substr(0, i + 1)), std::string(p.substr(i + 1))};
-}
-
-std::string BaseName(std::string_view p) {
-  if (p.empty()) return ".";
-  while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
-  if (p == "/") return "/";
-  size_t i = p.rfind('/');
-  return std::string(i == std::string_view::npos ? p : p.substr(i + 1));
-}
-
-std::string DirName(std::string_view p) {
-  auto [d, f] = SplitPath(p);
-  return CleanPath(d);
 }
 
 std::string JoinPath(std::string_view a, std::string_view b) {

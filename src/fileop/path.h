@@ -7,19 +7,18 @@
 #include <string>
 #include <string_view>
 
+#include "base/path.h"
 #include "base/status.h"
 
 namespace kiln::fileop {
 
-// filepath.Clean: "" -> ".", "/a/../b/" -> "/b", "a//b/." -> "a/b".
-std::string CleanPath(std::string_view p);
+// filepath.Clean, filepath.Base and filepath.Dir are kiln::CleanPath,
+// BaseName and DirName (base/path.h).
+
 // filepath.Join("/", p): an absolute clean path.
 std::string AbsClean(std::string_view p);
 // filepath.Split: ("/a/b" -> "/a/", "b"), ("/a/" -> "/a/", "").
 std::pair<std::string, std::string> SplitPath(std::string_view p);
-// filepath.Base / filepath.Dir.
-std::string BaseName(std::string_view p);
-std::string DirName(std::string_view p);
 // a + "/" + b without doubling slashes (b may start with "/").
 std::string JoinPath(std::string_view a, std::string_view b);
 

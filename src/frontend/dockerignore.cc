@@ -52,7 +52,7 @@ std::vector<std::string> ParseDockerignore(std::string_view text) {
     bool invert = p[0] == '!';
     if (invert) p = TrimSpace(std::string_view(p).substr(1));
     if (!p.empty()) {
-      p = PathClean(p);
+      p = CleanPath(p);
       if (p.size() > 1 && p[0] == '/') p = p.substr(1);
     }
     if (invert) p = "!" + p;

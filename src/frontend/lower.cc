@@ -634,7 +634,7 @@ Status Lowerer::DispatchStage(StageState* d) {
   }
   if (config.contains("WorkingDir") && config["WorkingDir"].is_string() && !config["WorkingDir"].get<std::string>().empty()) {
     std::string wd = config["WorkingDir"].get<std::string>();
-    wd = PathIsAbs(wd) ? PathClean(wd) : PathJoin("/", d->cwd, wd);
+    wd = PathIsAbs(wd) ? CleanPath(wd) : PathJoin("/", d->cwd, wd);
     config["WorkingDir"] = wd;
     d->cwd = wd;
   }

@@ -5,7 +5,6 @@ add_library(kiln_frontend STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/utf8.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/shell_lex.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/path_util.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/pattern_matcher.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/dockerignore.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/instructions.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/run_mount.cc

@@ -96,7 +96,7 @@ llb::Chown ParseChown(const std::string& s) {
 
 // system.NormalizePath(parent, p, keepSlash) on Linux.
 std::string NormalizePath(const std::string& parent, const std::string& p, bool keep_slash) {
-  std::string r = PathIsAbs(p) ? PathClean(p) : PathJoin("/", parent.empty() ? "/" : parent, p);
+  std::string r = PathIsAbs(p) ? CleanPath(p) : PathJoin("/", parent.empty() ? "/" : parent, p);
   bool trailing = !p.empty() && (p.back() == '/' || (p.size() >= 2 && p.compare(p.size() - 2, 2, "/.") == 0));
   if (keep_slash && trailing && r.back() != '/') r += '/';
   return r;
@@ -364,14 +364,14 @@ Status DispatchRun(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
                                      d->display + "\"");
     llb::Mount mt;
     std::string target = m.target;
-    if (!target.empty() && !PathIsAbs(PathClean(target))) target = PathJoin("/", d->cwd, target);
+    if (!target.empty() && !PathIsAbs(CleanPath(target))) target = PathJoin("/", d->cwd, target);
     if (m.type == "secret") {
       std::string id = !m.source.empty() ? m.source : m.id;
       if (id.empty()) {
         if (target.empty()) return Status::InvalidArgument("invalid secret mount. one of source, target required");
-        id = PathBase(target);
+        id = BaseName(target);
       }
-      if (target.empty() && m.env.empty()) target = "/run/secrets/" + PathBase(id);
+      if (target.empty() && m.env.empty()) target = "/run/secrets/" + BaseName(id);
       L.NoteSecret(id, m.required, c.range.start.line, false);
       if (!m.env.empty()) e.secret_env.push_back({m.env, id, !m.required});
       if (target.empty()) continue;
@@ -525,7 +525,7 @@ Status DispatchCopy(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
       path = slash == std::string::npos ? "" : path.substr(slash);
       path = path.substr(0, path.find_first_of("?#"));
       std::string f = "__unnamed__";
-      std::string base = PathBase(path);
+      std::string base = BaseName(path);
       if (!path.empty() && base != "." && base != "/") f = base;
       llb::Op h;
       std::map<std::string, std::string> attrs{{"http.filename", f}};
@@ -617,7 +617,7 @@ Status DispatchWorkdir(Lowerer& L, StageState* d, const Command& c, const std::s
   std::string current = config.value("WorkingDir", std::string());
   if (current.empty()) current = "/";
   if (c.value.empty()) return Status::InvalidArgument("normalizing workdir: cannot normalize empty path");
-  std::string wd = PathIsAbs(c.value) ? PathClean(c.value) : PathJoin("/", current, c.value);
+  std::string wd = PathIsAbs(c.value) ? CleanPath(c.value) : PathJoin("/", current, c.value);
   config["WorkingDir"] = wd;
   d->cwd = wd;
   bool with_layer = false;

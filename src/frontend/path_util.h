@@ -5,17 +5,16 @@
 #include <string>
 #include <string_view>
 
+#include "base/path.h"
+
 namespace kiln::frontend {
 
-// path.Clean: "" -> ".", removes "." and "x/.." elements and duplicate slashes.
-std::string PathClean(std::string_view p);
+// path.Clean, filepath.Dir and path.Base are kiln::CleanPath, DirName and
+// BaseName (base/path.h).
+
 // path.Join: joins non-empty elements with "/" and cleans ("" when all empty).
 std::string PathJoin(std::string_view a, std::string_view b);
 std::string PathJoin(std::string_view a, std::string_view b, std::string_view c);
-// filepath.Dir: everything but the last element, cleaned ("." when none).
-std::string PathDir(std::string_view p);
-// path.Base: the last element ("." for "", "/" for "/").
-std::string PathBase(std::string_view p);
 inline bool PathIsAbs(std::string_view p) { return !p.empty() && p[0] == '/'; }
 
 }  // namespace kiln::frontend

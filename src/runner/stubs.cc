@@ -9,23 +9,21 @@
 #include <cerrno>
 #include <set>
 
+#include "base/path.h"
+
 namespace kiln::runner {
 namespace {
 
+// The elements of `path` cleaned relative to the layer root (never above it).
 std::vector<std::string> Components(const std::string& path) {
   std::vector<std::string> out;
+  const std::string rel = CleanRelPath(path);
+  if (rel == ".") return out;
   size_t start = 0;
-  while (start < path.size()) {
-    size_t pos = path.find('/', start);
-    if (pos == std::string::npos) pos = path.size();
-    std::string c = path.substr(start, pos - start);
-    if (!c.empty() && c != ".") {
-      if (c == "..") {
-        if (!out.empty()) out.pop_back();
-      } else {
-        out.push_back(c);
-      }
-    }
+  while (start <= rel.size()) {
+    size_t pos = rel.find('/', start);
+    if (pos == std::string::npos) pos = rel.size();
+    out.push_back(rel.substr(start, pos - start));
     start = pos + 1;
   }
   return out;

@@ -17,6 +17,7 @@
 #include "base/digest.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/path.h"
 
 namespace kiln::solver {
 
@@ -93,6 +94,24 @@ std::string Join(const std::string& base, const std::string& name) {
   return base.empty() || base == "." ? name : base + "/" + name;
 }
 
+// Context filters are relative to the context root, which they cannot leave:
+// "/x", "../x" and "!/x" name "x" (and "!x").
+std::vector<std::string> ContextRelative(const std::vector<std::string>& patterns) {
+  std::vector<std::string> out;
+  for (const std::string& raw : patterns) {
+    size_t b = raw.find_first_not_of(" \t\r\n\v\f");
+    if (b == std::string::npos) continue;
+    std::string p = raw.substr(b, raw.find_last_not_of(" \t\r\n\v\f") - b + 1);
+    if (p == "!") out.push_back(p);  // Create reports it
+    else if (p[0] == '!') out.push_back("!" + CleanRelPath(p.substr(1)));
+    else out.push_back(CleanRelPath(p));
+  }
+  return out;
+}
+
+// Whether a selector needs wildcard expansion (a backslash escape counts).
+bool HasWildcard(const std::string& s) { return s.find_first_of("*?[\\") != std::string::npos; }
+
 }  // namespace
 
 bool ContextChecksummer::Entry::Same(const struct stat& st) const {
@@ -105,10 +124,10 @@ Result<std::unique_ptr<ContextChecksummer>> ContextChecksummer::Open(ContextOpti
   struct stat st;
   if (stat(c->opts_.dir.c_str(), &st) != 0) return Status::FromErrno(errno, "open build context", c->opts_.dir);
   if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument("build context `" + c->opts_.dir + "` is not a directory");
-  auto ex = PatternMatcher::Compile(c->opts_.exclude_patterns);
+  auto ex = PatternMatcher::Create(ContextRelative(c->opts_.exclude_patterns));
   if (!ex.ok()) return ex.status().WithContext("exclude patterns of the build context");
   c->excludes_ = std::move(ex).value();
-  auto in = PatternMatcher::Compile(c->opts_.include_patterns);
+  auto in = PatternMatcher::Create(ContextRelative(c->opts_.include_patterns));
   if (!in.ok()) return in.status().WithContext("include patterns of the build context");
   c->includes_ = std::move(in).value();
   RETURN_IF_ERROR(c->LoadCache());
@@ -241,7 +260,7 @@ Status ContextChecksummer::Expand(const std::string& base, const std::vector<std
   std::string path = opts_.dir + "/" + base;
   DIR* d = opendir(path.c_str());
   if (!d) return Status::OK();  // not a directory: nothing matches
-  ASSIGN_OR_RETURN(auto m, PatternMatcher::Compile({parts[i]}));
+  ASSIGN_OR_RETURN(auto m, PatternMatcher::Create({parts[i]}));
   std::vector<std::string> hits;
   while (struct dirent* de = readdir(d)) {
     std::string n = de->d_name;

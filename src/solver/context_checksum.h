@@ -17,8 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/pattern_matcher.h"
 #include "base/status.h"
-#include "solver/patterns.h"
 
 namespace kiln::solver {
 

@@ -118,6 +118,18 @@ TEST_F(ContextChecksumTest, ExcludedFilesDoNotCount) {
   EXPECT_EQ(Sum({"/notes.md"}, {"*.md"}), Sum({"/other.md"}, {"*.md"}));
 }
 
+TEST_F(ContextChecksumTest, ExcludePatternsAreContextRelative) {
+  // "/src" and "src" both name the context's src directory (and everything in it).
+  auto before = Sum({"/"}, {"/src"});
+  EXPECT_EQ(before, Sum({"/"}, {"src"}));
+  Write("src/sub/deep.h", "changed");
+  EXPECT_EQ(before, Sum({"/"}, {"/src"}));
+  // A re-include below an excluded directory counts.
+  auto kept = Sum({"/"}, {"src", "!/src/sub/deep.h"});
+  Write("src/sub/deep.h", "changed again");
+  EXPECT_NE(kept, Sum({"/"}, {"src", "!/src/sub/deep.h"}));
+}
+
 TEST_F(ContextChecksumTest, MissingPathIsDistinct) {
   EXPECT_NE(Sum({"/missing"}), Sum({"/other-missing"}));
   EXPECT_NE(Sum({"/missing"}), Sum({}));
