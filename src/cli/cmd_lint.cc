@@ -9,6 +9,7 @@
 
 #include "base/fs.h"
 #include "cli/app.h"
+#include "frontend/dockerignore.h"
 #include "frontend/parser.h"
 #include "lint/config.h"
 #include "lint/format.h"
@@ -86,27 +87,15 @@ Result<lint::Config> ResolveConfig(const LintFlags& f) {
   return c;
 }
 
+// The .dockerignore BuildKit would use with the Dockerfile's directory as the
+// context ("<Dockerfile>.dockerignore" first); none, or unreadable, is empty.
 std::vector<std::string> ReadDockerignore(const std::string& dockerfile) {
+  if (dockerfile == "-") return {};
   std::string dir = ".";
   size_t slash = dockerfile.rfind('/');
   if (slash != std::string::npos) dir = dockerfile.substr(0, slash == 0 ? 1 : slash);
-  std::vector<std::string> patterns;
-  for (const std::string& p : {dockerfile + ".dockerignore", dir + "/.dockerignore"}) {
-    if (dockerfile == "-" || !PathExists(p)) continue;
-    auto text = ReadFile(p);
-    if (!text.ok()) break;
-    size_t pos = 0;
-    while (pos < text->size()) {
-      size_t eol = text->find('\n', pos);
-      std::string line = text->substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
-      pos = eol == std::string::npos ? text->size() : eol + 1;
-      line.erase(line.find_last_not_of(" \t\r") + 1);
-      line.erase(0, line.find_first_not_of(" \t"));
-      if (!line.empty() && line[0] != '#') patterns.push_back(line);
-    }
-    break;
-  }
-  return patterns;
+  auto ignore = frontend::ReadDockerignore(dir, dockerfile);
+  return ignore.ok() ? ignore->patterns : std::vector<std::string>{};
 }
 
 void Run(const LintFlags& f) {

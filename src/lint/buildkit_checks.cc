@@ -1,6 +1,5 @@
 // BuildKit's build checks (frontend/dockerfile/linter), with BuildKit's rule
 // names and message formats, over the same Model the hadolint rules use.
-#include <fnmatch.h>
 
 #include <algorithm>
 #include <cctype>
@@ -8,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "base/pattern_matcher.h"
 #include "lint/rules.h"
 
 namespace kiln::lint {
@@ -150,7 +150,7 @@ bool DockerignoreMatch(const std::vector<std::string>& patterns, std::string pat
   while (StartsWith(path, "./")) path = path.substr(2);
   while (StartsWith(path, "/")) path = path.substr(1);
   if (path.empty() || path == ".") return false;
-  bool excluded = false;
+  std::vector<std::string> relative;  // patterns relative to the context root
   for (std::string p : patterns) {
     bool neg = StartsWith(p, "!");
     if (neg) p = p.substr(1);
@@ -158,14 +158,12 @@ bool DockerignoreMatch(const std::vector<std::string>& patterns, std::string pat
     while (StartsWith(p, "./")) p = p.substr(2);
     while (!p.empty() && p.back() == '/') p.pop_back();
     if (p.empty()) continue;
-    int flags = p.find("**") != std::string::npos ? 0 : FNM_PATHNAME;
-    bool match = fnmatch(p.c_str(), path.c_str(), flags) == 0;
-    // A pattern matching a parent directory matches what is inside it.
-    for (size_t s = path.find('/'); !match && s != std::string::npos; s = path.find('/', s + 1))
-      match = fnmatch(p.c_str(), path.substr(0, s).c_str(), flags) == 0;
-    if (match) excluded = !neg;
+    relative.push_back(neg ? "!" + p : p);
   }
-  return excluded;
+  // BuildKit: ignoreMatcher.MatchesOrParentMatches(src). A malformed pattern
+  // fails BuildKit's build before any check; here it just matches nothing.
+  auto matcher = PatternMatcher::Create(relative);
+  return matcher.ok() && matcher->Matches(path);
 }
 
 struct CheckConfig {

@@ -125,6 +125,18 @@ TEST(CopyIgnoredFile, Dockerignore) {
   EXPECT_EQ(testing::Count(testing::LintText("FROM debian:12\nCOPY secrets /s\n", o), "CopyIgnoredFile"), 0);
 }
 
+TEST(CopyIgnoredFile, PatternmatcherSemantics) {
+  // The patterns mean what they mean to BuildKit's .dockerignore matcher:
+  // "**/" matches zero directories too, and a matched parent covers its children.
+  LintOptions o;
+  o.shellcheck = false;
+  o.dockerignore = {"**/*.log", "/docs", "!docs/keep.md"};
+  auto fs = testing::LintText(
+      "FROM debian:12\nCOPY app.log /a\nCOPY sub/x.log /b\nCOPY docs/a/b.md /c\nCOPY docs/keep.md /d\n"
+      "COPY main.c /e\n", o);
+  EXPECT_EQ(testing::Count(fs, "CopyIgnoredFile"), 3) << testing::Describe(fs);
+}
+
 TEST(CheckDirective, SkipAndError) {
   LintOptions o;
   o.shellcheck = false;
