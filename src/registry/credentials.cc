@@ -1,6 +1,8 @@
 #include "registry/credentials.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,9 +93,21 @@ Result<ProcessOutput> RunProcess(const std::vector<std::string>& argv, const std
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
     return Status::FromErrno(errno, "pipe");
+  // A helper that exits before reading its input must not kill kiln with
+  // SIGPIPE: block it in this thread while talking to the child (the write
+  // then fails with EPIPE) and drop a pending one afterwards.
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
   pid_t pid = fork();
-  if (pid < 0) return Status::FromErrno(errno, "fork");
+  if (pid < 0) {
+    int e = errno;
+    pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+    return Status::FromErrno(e, "fork");
+  }
   if (pid == 0) {
+    pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
@@ -141,6 +155,9 @@ Result<ProcessOutput> RunProcess(const std::vector<std::string>& argv, const std
   }
   close(out[0]);
   close(err[0]);
+  const struct timespec no_wait = {0, 0};
+  while (sigtimedwait(&pipe_set, nullptr, &no_wait) > 0) {}
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   po.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
