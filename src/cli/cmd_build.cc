@@ -22,14 +22,18 @@
 #include "cache/metadata.h"
 #include "cache/snapshotter.h"
 #include "cli/app.h"
+#include "cli/registry_cli.h"
 #include "exporter/exporter.h"
 #include "exporter/output.h"
 #include "frontend/diagnostic.h"
 #include "frontend/dockerignore.h"
 #include "frontend/lower.h"
 #include "frontend/parser.h"
+#include "lint/format.h"
+#include "lint/lint.h"
 #include "registry/client.h"
 #include "registry/image_source.h"
+#include "registry/push.h"
 #include "runner/executor.h"
 #include "solver/build_result.h"
 #include "solver/ops.h"
@@ -45,7 +49,9 @@ struct BuildFlags {
   std::string file;
   std::vector<std::string> tags, build_args, no_cache_filter, secrets, ssh, labels, outputs, build_contexts;
   std::string target, platform, network = "default", progress = "auto", iidfile, metadata_file;
-  bool no_cache = false, pull = false, quiet = false;
+  bool no_cache = false, pull = false, quiet = false, check = false, push = false;
+  RegistryFlags reg;
+  std::string check_threshold = "error";
   int max_parallelism = 0;
 };
 
@@ -139,6 +145,45 @@ Result<std::pair<std::string, solver::SecretSource>> ParseSecret(const std::stri
   return std::make_pair(id, out);
 }
 
+bool IsBuildCheck(const lint::Finding& x) {
+  const lint::RuleInfo* r = lint::FindRule(x.code);
+  return r && r->kind == lint::RuleKind::kBuildCheck;
+}
+
+// --check: hadolint's rules at their severities and BuildKit's build checks as
+// errors (as `docker build --check` fails on them); ShellCheck is not run. Prints
+// the findings in `kiln lint`'s tty format to stdout; returns 1 when some finding
+// is at or above `threshold`, else 0.
+int CheckDockerfile(const frontend::Ast& ast, const std::string& display_name, lint::LintOptions opts,
+                    lint::Severity threshold) {
+  opts.shellcheck = false;
+  opts.build_checks = true;
+  for (const auto& r : lint::Catalogue())
+    if (r.kind == lint::RuleKind::kBuildCheck && !opts.overrides.count(std::string(r.code)))
+      opts.overrides[std::string(r.code)] = lint::Severity::kError;
+  lint::FileResult fr;
+  fr.file = display_name;
+  fr.findings = lint::Lint(ast, opts);
+  for (auto& x : fr.findings) x.file = display_name;
+  std::string report = lint::FormatReport("tty", {fr});
+  fwrite(report.data(), 1, report.size(), stdout);
+  fflush(stdout);
+  if (lint::ShouldFail(fr.findings, threshold)) {
+    fprintf(stderr, "ERROR: --check: %zu finding(s) at or above severity %s\n", fr.findings.size(),
+            lint::SeverityName(threshold));
+    return 1;
+  }
+  return 0;
+}
+
+// A normal build: BuildKit's build checks only, printed as BuildKit prints them.
+void WarnBuildChecks(const frontend::Ast& ast, lint::LintOptions opts) {
+  opts.shellcheck = false;
+  opts.build_checks = true;
+  for (const auto& x : lint::Lint(ast, opts))
+    if (IsBuildCheck(x)) fprintf(stderr, "WARN: %s: %s (line %d)\n", x.code.c_str(), x.message.c_str(), x.line);
+}
+
 Status PrintFailure(const solver::SolveFailure& f, const llb::Definition& def) {
   if (f.description.empty()) return Status::OK();  // cancelled, or not an op's failure
   fprintf(stderr, "------\n > %s:\n", f.description.c_str());
@@ -219,6 +264,15 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
     outputs.push_back(*spec);
   }
   if (outputs.empty()) outputs.push_back(exporter::OutputSpec{});  // the local image store
+  if (f.push) {  // buildx: --push is -o type=registry; with -o, it pushes the image outputs
+    bool any = false;
+    for (auto& o : outputs)
+      if (o.type == exporter::OutputType::kImage) o.push = any = true;
+    if (!any) Fail(Status::InvalidArgument("--push: none of the -o outputs is an image").WithHint("add -o type=image or drop --push"));
+  }
+  for (const auto& o : outputs)
+    if (o.push && o.names.empty() && f.tags.empty())
+      Fail(Status::InvalidArgument("push: the image has no name").WithHint("name it with -t REF or -o type=image,name=REF,push=true"));
   std::map<std::string, solver::SecretSource> secrets;
   for (const auto& s : f.secrets) {
     auto sec = ParseSecret(s);
@@ -268,7 +322,8 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   auto snapshotter = OpenSnapshotterRemembered(root);
   if (!snapshotter.ok()) Fail(snapshotter.status().WithContext("open kiln's snapshots at " + root));
   timer.Mark("open snapshotter");
-  registry::RegistryClient client(registry::RegistryOptions{}, root + "/registry");
+  auto client_ptr = std::make_shared<registry::RegistryClient>(f.reg.Options(), root + "/registry");
+  registry::RegistryClient& client = *client_ptr;
   auto images = registry::NewLocalFirstImageSource(&client, content->get(), metadata->get(), f.pull);
   timer.Mark("open registry");
   auto executor = runner::NewNamespaceExecutor();
@@ -295,6 +350,20 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   if (!ignore.ok()) Fail(ignore.status());
   lo.dockerignore = ignore->patterns;
   lo.resolver = &meta;
+  {
+    lint::LintOptions lopts;
+    lopts.build_args = lo.build_args;
+    lopts.dockerignore = lo.dockerignore;
+    if (f.check) {
+      auto th = lint::ParseSeverity(f.check_threshold);
+      if (!th) Fail(Status::InvalidArgument("--check-threshold " + f.check_threshold + ": not a severity")
+                        .WithHint("use error, warning, info or style"));
+      if (int rc = CheckDockerfile(*ast, display_name, lopts, *th); rc != 0) return rc;
+    } else if (!f.quiet) {
+      WarnBuildChecks(*ast, lopts);
+    }
+  }
+  timer.Mark("lint");
   auto def = frontend::Lower(*ast, lo);
   if (!def.ok()) {
     fprintf(stderr, "error: %s\n", frontend::FormatDiagnostic(def.status(), text).c_str());
@@ -352,6 +421,13 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   exporter::ExporterDeps ed;
   ed.content = content->get();
   ed.metadata = metadata->get();
+  cache::ContentStore* content_ptr = content->get();
+  ed.push = [client_ptr, content_ptr](const std::string& name, const oci::Descriptor& manifest) -> Status {
+    ASSIGN_OR_RETURN(Reference ref, ParseReference(name));
+    ASSIGN_OR_RETURN(auto res, registry::PushImage(*client_ptr, *content_ptr, manifest, ref));
+    fprintf(stderr, "pushed %s (%s)\n", ref.Familiar().c_str(), res.digest.c_str());
+    return Status::OK();
+  };
   if (auto it = def->attrs.find("source_date_epoch"); it != def->attrs.end()) ed.source_date_epoch = std::stoll(it->second);
   solver::ProgressEvent ev;
   ev.vertex = "export";
@@ -453,6 +529,16 @@ void RegisterBuild(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--iidfile", f->iidfile, "write the image ID (config digest) to this file");
   cmd->add_option("--metadata-file", f->metadata_file, "write the build result's metadata (JSON) to this file");
   cmd->add_option("--build-context", f->build_contexts, "extra named context NAME=DIR or NAME=docker-image://REF");
+  cmd->add_flag("--push", f->push,
+                "push the image to its registry after building (= -o type=registry; with -o, every\n"
+                "type=image output pushes); the names come from -t or name=");
+  AddRegistryFlags(cmd, f->reg);
+  cmd->add_flag("--check", f->check,
+                "lint before building (hadolint's DL rules at their severities, BuildKit's build checks as\n"
+                "errors, no ShellCheck); print findings as `kiln lint` does and exit 1 without building\n"
+                "when one is at or above --check-threshold. Without --check a build prints only\n"
+                "BuildKit's build-check warnings (WARN: Rule: message (line N))");
+  cmd->add_option("--check-threshold", f->check_threshold, "with --check: error (default), warning, info or style");
   cmd->add_option("--max-parallelism", f->max_parallelism, "most steps run at once (default: cores + a few)");
   cmd->callback([&g, f] { Exit(RunBuild(g, *f)); });
 }

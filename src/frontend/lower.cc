@@ -319,6 +319,22 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
     states_.push_back(std::move(d));
     return states_.back().get();
   };
+  // A --build-context NAME with no stage of that name: BuildKit looks named
+  // contexts up before images (COPY --from=NAME, RUN --mount from=NAME).
+  auto context_state = [&](const std::string& from, const Range& r) -> StageState* {
+    if (!opts_.build_contexts.count(from)) return nullptr;
+    for (size_t i = stage_count_; i < states_.size(); i++)
+      if (states_[i]->named_context == from) return states_[i].get();
+    auto d = std::make_unique<StageState>();
+    d->index = -1;
+    d->base_name = from;
+    d->named_context = from;
+    d->display = from;
+    d->location = r;
+    d->ignore_cache = opts_.no_cache;
+    states_.push_back(std::move(d));
+    return states_.back().get();
+  };
   auto find_name = [&](const std::string& name) -> StageState* {
     StageState* found = nullptr;
     for (size_t i = 0; i < stage_count_; i++)
@@ -342,6 +358,7 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
       src = states_[idx].get();
     } else {
       src = find_name(c.from);
+      if (!src) src = context_state(c.from, c.range);
       if (!src) {
         bool bare = c.from.find_first_of("/:@.") == std::string::npos;
         std::string guess = bare ? ClosestMatch(c.from, stages_.Names()) : "";
@@ -369,6 +386,7 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
       StageState* src = nullptr;
       if (!spec->from.empty() && spec->type != "tmpfs") {
         src = find_name(spec->from);
+        if (!src) src = context_state(spec->from, c.range);
         if (!src) {
           auto ref = ParseReference(spec->from);
           if (!ref.ok())
@@ -451,7 +469,7 @@ Status Lowerer::ResolveBase(StageState* d) {
       d->image = EmptyImage(platform);
       d->platform = platform;
       def_attrs_["local:" + ctx_key] = v;
-      if (!d->named_context.empty()) d->dispatched = true;
+      if (!d->named_context.empty() || !d->stage) d->dispatched = true;
       return Status::OK();
     }
   }

@@ -461,6 +461,27 @@ TEST(Lower, BuildContextDirectoryReplacesStage) {
   for (const auto& [dg, op] : d.ops) EXPECT_FALSE(std::holds_alternative<llb::ExecOp>(op.kind));
 }
 
+TEST(Lower, BuildContextWithoutStageServesCopyFromAndMountFrom) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox"})
+                .Add("COPY", {"/x", "/x"}, {"--from=Deps"})
+                .Add("RUN", {"cat /m/y"}, {"--mount=from=tools,target=/m"})
+                .Build();
+  LowerOptions o = Opts();
+  o.build_contexts["Deps"] = "/tmp/deps-dir";
+  o.build_contexts["tools"] = "docker-image://alpine:3.19@sha256:" + std::string(64, 'c');
+  llb::Definition d = MustLower(ast, o);
+  EXPECT_EQ(d.attrs.at("local:Deps"), "/tmp/deps-dir");
+  bool saw_local = false, saw_tools = false;
+  for (const auto& [dg, op] : d.ops)
+    if (const auto* s = std::get_if<llb::SourceOp>(&op.kind)) {
+      if (s->identifier == "local://Deps") saw_local = true;
+      if (s->identifier == "docker-image://docker.io/library/alpine:3.19@sha256:" + std::string(64, 'c')) saw_tools = true;
+    }
+  EXPECT_TRUE(saw_local);
+  EXPECT_TRUE(saw_tools);
+}
+
 TEST(Lower, ConfigFromResolverWithWrongTypesIsIgnored) {
   FakeResolver res;
   res.images["docker.io/library/odd:1"] = {"", R"({"os":5,"config":{"Env":"PATH=/x","WorkingDir":7,"User":["u"]},
