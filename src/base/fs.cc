@@ -1,9 +1,11 @@
 #include "base/fs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -101,6 +103,19 @@ Status RemoveAll(const std::string& path) {
 bool PathExists(const std::string& path) {
   struct stat st;
   return lstat(path.c_str(), &st) == 0;
+}
+
+Result<std::vector<std::string>> ReadDirSorted(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) return Status::FromErrno(errno, "read directory", dir);
+  std::vector<std::string> names;
+  while (struct dirent* e = readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 Result<TempDir> TempDir::Create(const std::string& prefix, const std::string& parent) {

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -17,6 +18,8 @@ Status MakeDirs(const std::string& path, int mode = 0755);
 // rm -rf; a missing path is fine.
 Status RemoveAll(const std::string& path);
 bool PathExists(const std::string& path);
+// The names in a directory, without "." and "..", sorted bytewise.
+Result<std::vector<std::string>> ReadDirSorted(const std::string& dir);
 Status FsyncDir(const std::string& dir);
 
 // A fresh directory under $TMPDIR (or `parent`), removed by the destructor

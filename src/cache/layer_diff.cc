@@ -1,4 +1,5 @@
 #include "cache/layer_diff.h"
+#include "base/fs.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -13,19 +14,6 @@
 namespace kiln::cache {
 namespace {
 
-Result<std::vector<std::string>> SortedNames(const std::string& dir) {
-  DIR* d = opendir(dir.c_str());
-  if (!d) return Status::FromErrno(errno, "open directory", dir);
-  std::vector<std::string> names;
-  while (struct dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 std::string Join(const std::string& rel, const std::string& name) { return rel.empty() ? name : rel + "/" + name; }
 
 bool IsOpaque(const std::string& p) {
@@ -35,7 +23,7 @@ bool IsOpaque(const std::string& p) {
 
 Status WalkUpper(const std::string& root, const std::string& rel, std::vector<Change>& out) {
   std::string dir = rel.empty() ? root : root + "/" + rel;
-  ASSIGN_OR_RETURN(auto names, SortedNames(dir));
+  ASSIGN_OR_RETURN(auto names, ReadDirSorted(dir));
   for (const auto& n : names) {
     std::string path = Join(rel, n);
     std::string abs = root + "/" + path;
@@ -100,7 +88,7 @@ bool Same(const std::string& a, const struct stat& sa, const std::string& b, con
 
 // Appends everything under upper/rel (rel itself already emitted).
 Status AddAll(const std::string& upper, const std::string& rel, std::vector<Change>& out) {
-  ASSIGN_OR_RETURN(auto names, SortedNames(upper + "/" + rel));
+  ASSIGN_OR_RETURN(auto names, ReadDirSorted(upper + "/" + rel));
   for (const auto& n : names) {
     std::string path = Join(rel, n);
     std::string abs = upper + "/" + path;
@@ -118,8 +106,8 @@ Result<bool> Compare(const std::string& lower, const std::string& upper, const s
                      std::vector<Change>& out) {
   std::string ldir = rel.empty() ? lower : lower + "/" + rel;
   std::string udir = rel.empty() ? upper : upper + "/" + rel;
-  ASSIGN_OR_RETURN(auto lnames, SortedNames(ldir));
-  ASSIGN_OR_RETURN(auto unames, SortedNames(udir));
+  ASSIGN_OR_RETURN(auto lnames, ReadDirSorted(ldir));
+  ASSIGN_OR_RETURN(auto unames, ReadDirSorted(udir));
   // Merge the two sorted name lists; deletions and entries interleave in name order.
   bool changed = false;
   size_t i = 0, j = 0;

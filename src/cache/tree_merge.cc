@@ -20,19 +20,6 @@ namespace {
 
 Status Errno(const std::string& op, const std::string& path) { return Status::FromErrno(errno, op, path); }
 
-Result<std::vector<std::string>> ReadDirSorted(const std::string& dir) {
-  DIR* d = opendir(dir.c_str());
-  if (!d) return Errno("open directory", dir);
-  std::vector<std::string> names;
-  while (struct dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 Status CopyFileData(const std::string& src, const std::string& dst, mode_t mode) {
   int in = open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (in < 0) return Errno("open", src);

@@ -163,13 +163,7 @@ Result<bool> IsEmptyDir(const std::string& dir) {
 
 // Caps every mtime below `dir` at `epoch` (SOURCE_DATE_EPOCH), children before parents.
 Status ClampTimes(const std::string& dir, int64_t epoch) {
-  DIR* d = opendir(dir.c_str());
-  if (!d) return Status::FromErrno(errno, "read directory", dir);
-  std::vector<std::string> names;
-  while (struct dirent* e = readdir(d)) {
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) names.emplace_back(e->d_name);
-  }
-  closedir(d);
+  ASSIGN_OR_RETURN(std::vector<std::string> names, ReadDirSorted(dir));
   for (const auto& n : names) {
     std::string p = dir + "/" + n;
     struct stat st;

@@ -197,14 +197,7 @@ Status WriteEntry(DirTarState& s, const std::string& rel) {
 
 Status WalkDir(DirTarState& s, const std::string& rel) {
   std::string dir = rel.empty() ? s.root : s.root + "/" + rel;
-  DIR* d = opendir(dir.c_str());
-  if (!d) return Status::FromErrno(errno, "read directory", dir);
-  std::vector<std::string> names;
-  while (struct dirent* e = readdir(d)) {
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) names.emplace_back(e->d_name);
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
+  ASSIGN_OR_RETURN(std::vector<std::string> names, ReadDirSorted(dir));
   for (const auto& n : names) {
     std::string r = rel.empty() ? n : rel + "/" + n;
     RETURN_IF_ERROR(WriteEntry(s, r));

@@ -23,19 +23,6 @@ struct Fd {
   ~Fd() { if (fd >= 0) close(fd); }
 };
 
-Result<std::vector<std::string>> ReadDirSorted(const std::string& dir) {
-  DIR* d = opendir(dir.c_str());
-  if (!d) return Status::FromErrno(errno, "read directory", dir);
-  std::vector<std::string> names;
-  while (struct dirent* e = readdir(d)) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    names.emplace_back(e->d_name);
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 }  // namespace
 
 Status SetTimes(const std::string& path, int64_t seconds) {

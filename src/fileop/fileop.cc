@@ -60,14 +60,7 @@ size_t Components(const std::string& p) { return std::count(p.begin(), p.end(), 
 Status Walk(const std::string& base, const std::string& rel, size_t depth,
             const std::function<Result<bool>(const std::string& rel, bool is_dir)>& fn) {
   std::string dir = rel.empty() ? base : base + "/" + rel;
-  DIR* d = opendir(dir.c_str());
-  if (!d) return Status::FromErrno(errno, "read directory", dir);
-  std::vector<std::string> names;
-  while (struct dirent* e = readdir(d)) {
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) names.emplace_back(e->d_name);
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
+  ASSIGN_OR_RETURN(std::vector<std::string> names, ReadDirSorted(dir));
   for (const auto& n : names) {
     std::string r = rel.empty() ? n : rel + "/" + n;
     struct stat st;
