@@ -432,7 +432,7 @@ TEST_F(ExecutorTest, BindRootGetsItsStubsRemoved) {
   spec.root = {"/", "bind", root, "", false};
   spec.mounts = {{"/mnt/deep/x", "tmpfs", "", "", false}};
   EXPECT_EQ(Output(spec), "buildkitsandbox\n");
-  EXPECT_EQ(Entries(root), (std::vector<std::string>{"bin", "etc", "home", "made", "root", "tmp"}));
+  EXPECT_EQ(Entries(root), (std::vector<std::string>{"bin", "etc", "home", "made", "root", "tmp", "usr"}));
   EXPECT_EQ(Entries(root + "/etc"), (std::vector<std::string>{"group", "passwd"}));
 }
 
@@ -446,7 +446,7 @@ TEST_F(ExecutorTest, ReadonlyBindRootIsNeverTouched) {
   // Nothing may appear in the directory, not even while the process runs.
   std::thread watcher([&] {
     while (!stop) {
-      EXPECT_EQ(Entries(root), (std::vector<std::string>{"bin", "etc", "home", "root", "tmp"}));
+      EXPECT_EQ(Entries(root), (std::vector<std::string>{"bin", "etc", "home", "root", "tmp", "usr"}));
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
