@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared helpers for tests that need a container registry. Source it:
 #   . "$SRC/tests/lib/registry.sh"
 # Everything runs on 127.0.0.1 with free ports and temporary directories, and every
@@ -69,8 +70,7 @@ reg_htpasswd() {
 
 # Waits until URL answers any HTTP status (curl exit 0), for up to 20 s.
 reg_wait_http() {
-  local i
-  for i in $(seq 1 200); do
+  for _ in $(seq 1 200); do
     if curl -sk -o /dev/null --max-time 2 "$1"; then return 0; fi
     sleep 0.1
   done
