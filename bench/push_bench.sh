@@ -25,8 +25,15 @@ reg_make_oci "$REG_TMP/layout" big amd64 --seed bench --extra-mb "$half" --text-
 blob=$(find "$REG_TMP/layout/blobs/sha256" -type f -size +1M -printf '%s\n' | sort -n | tail -1)
 echo "layer blob: $blob bytes compressed" >&2
 
-secs() { python3 -c 'import sys,time; t=time.time(); import subprocess; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); print("%.2f" % (time.time()-t))' "$@"; }
-declare -A all
+# secs CMD...: runs CMD, prints "WALL CPU" (seconds; CPU = user + sys of CMD and its children).
+secs() {
+  python3 -c 'import resource, subprocess, sys, time
+t = time.time()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.2f %.2f" % (time.time() - t, r.ru_utime + r.ru_stime))' "$@"
+}
+declare -A all cpu
 for round in $(seq 1 "$ROUNDS"); do
   reg_start "r1-$round"; R1=$REG_HOST; D1=$REG_DATA
   reg_start "r2-$round"; R2=$REG_HOST; D2=$REG_DATA
@@ -38,12 +45,15 @@ for round in $(seq 1 "$ROUNDS"); do
   spull() { sync; t_spull=$(secs skopeo copy -q --src-tls-verify=false "docker://$R1/bench/sk:1" "oci:$REG_TMP/pulled-$round:big"); }
   if [ $((round % 2)) = 1 ]; then kpull; spull; else spull; kpull; fi
   sync; t_kpush=$(secs "$KILN" push -q "$R2/bench/kiln:1" "$R1/bench/sk:1")
-  echo "round $round: skopeo push ${t_sp}s  kiln push ${t_kpush}s  skopeo pull ${t_spull}s  kiln pull ${t_kpull}s"
-  all[sp]+="$t_sp "; all[kpush]+="$t_kpush "; all[spull]+="$t_spull "; all[kpull]+="$t_kpull "
+  echo "round $round (wall/cpu s): skopeo push ${t_sp/ //}  kiln push ${t_kpush/ //}  skopeo pull ${t_spull/ //}  kiln pull ${t_kpull/ //}"
+  all[sp]+="${t_sp% *} "; all[kpush]+="${t_kpush% *} "; all[spull]+="${t_spull% *} "; all[kpull]+="${t_kpull% *} "
+  cpu[sp]+="${t_sp#* } "; cpu[kpush]+="${t_kpush#* } "; cpu[spull]+="${t_spull#* } "; cpu[kpull]+="${t_kpull#* } "
   rm -rf "$KILN_ROOT" "$REG_TMP/pulled-$round" "$D1" "$D2"
 done
 median() { python3 -c 'import statistics,sys; print("%.2f" % statistics.median(map(float, sys.argv[1:])))' $1; }
+ratio() { python3 -c "print('%.2f' % ($1/$2))"; }
 sp=$(median "${all[sp]}"); kpush=$(median "${all[kpush]}"); spull=$(median "${all[spull]}"); kpull=$(median "${all[kpull]}")
+csp=$(median "${cpu[sp]}"); ckpush=$(median "${cpu[kpush]}"); cspull=$(median "${cpu[spull]}"); ckpull=$(median "${cpu[kpull]}")
 echo "median over $ROUNDS rounds (${SIZE_MB} MiB layer, ${blob} bytes compressed):"
-echo "  push: kiln ${kpush}s  skopeo ${sp}s  ratio $(python3 -c "print('%.2f' % ($kpush/$sp))")"
-echo "  pull: kiln ${kpull}s  skopeo ${spull}s  ratio $(python3 -c "print('%.2f' % ($kpull/$spull))")"
+echo "  push: kiln ${kpush}s (cpu ${ckpush}s)  skopeo ${sp}s (cpu ${csp}s)  wall ratio $(ratio "$kpush" "$sp")"
+echo "  pull: kiln ${kpull}s (cpu ${ckpull}s)  skopeo ${spull}s (cpu ${cspull}s)  wall ratio $(ratio "$kpull" "$spull")"

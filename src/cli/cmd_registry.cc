@@ -11,6 +11,7 @@
 #include "cache/metadata.h"
 #include "cli/app.h"
 #include "cli/registry_cli.h"
+#include "exporter/image_store.h"
 #include "registry/client.h"
 #include "registry/credentials.h"
 #include "registry/inspect.h"
@@ -101,20 +102,27 @@ struct PushArgs {
 
 void RunPush(GlobalOptions& g, const PushArgs& a) {
   Reference ref = OrFail(ParseReference(a.ref));
-  Reference src = a.source.empty() ? ref : OrFail(ParseReference(a.source));
+  Reference src = ref;  // the source may also be an image ID, which is not a reference
+  if (!a.source.empty()) {
+    if (auto p = ParseReference(a.source); p.ok()) src = *p;
+  }
+  const std::string src_name = a.source.empty() ? ref.Familiar() : a.source;
   std::string root = g.ResolvedRoot();
   auto store = OrFail(cache::OpenLocalContentStore(root));
   auto md = OrFail(cache::MetadataStore::Open(root));
+  // The local image: by name (also short names), ID or digest, as `kiln images` shows them.
   oci::Descriptor target;
-  auto rec = md->GetImage(src.String());
-  if (!rec.ok() && rec.status().IsNotFound()) rec = md->GetImage(src.Familiar());
-  if (rec.ok()) {
-    target = rec->target;
+  exporter::ImageStore images(*store, *md);
+  auto local = images.Resolve(a.source.empty() ? a.ref : a.source);
+  if (local.ok()) {
+    target = local->target;
   } else if (!src.digest.empty() && store->Has(src.digest)) {
     target.digest = src.digest;
+  } else if (local.status().IsNotFound()) {
+    Fail(Status::NotFound("no image " + src_name + " in kiln's local store (" + root + ")")
+             .WithHint("build it with `kiln build -t " + src_name + "`, pull it, or name the local image: kiln push DEST SOURCE"));
   } else {
-    Fail(Status::NotFound("no image " + src.Familiar() + " in kiln's local store (" + root + ")")
-             .WithHint("build it with `kiln build -t " + src.Familiar() + "`, pull it, or name the local image: kiln push DEST SOURCE"));
+    Fail(local.status());
   }
   auto opts = a.reg.Options();
   opts.chunk_size = a.chunk;

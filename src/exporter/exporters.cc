@@ -1,6 +1,7 @@
 // The exporters behind -o: image (kiln's store), oci / docker (archives and
 // layouts), local (a directory), tar (the root filesystem as a tarball).
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -157,6 +158,28 @@ Result<bool> IsEmptyDir(const std::string& dir) {
   return empty;
 }
 
+// Caps every mtime below `dir` at `epoch` (SOURCE_DATE_EPOCH), children before parents.
+Status ClampTimes(const std::string& dir, int64_t epoch) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) return Status::FromErrno(errno, "read directory", dir);
+  std::vector<std::string> names;
+  while (struct dirent* e = readdir(d)) {
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) names.emplace_back(e->d_name);
+  }
+  closedir(d);
+  for (const auto& n : names) {
+    std::string p = dir + "/" + n;
+    struct stat st;
+    if (lstat(p.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", p);
+    if (S_ISDIR(st.st_mode)) RETURN_IF_ERROR(ClampTimes(p, epoch));
+    if (st.st_mtim.tv_sec >= epoch) {
+      struct timespec ts[2] = {{epoch, 0}, {epoch, 0}};
+      if (utimensat(AT_FDCWD, p.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0) return Status::FromErrno(errno, "set times of", p);
+    }
+  }
+  return Status::OK();
+}
+
 class LocalExporter : public Exporter {
  public:
   LocalExporter(OutputSpec spec, ExporterDeps deps) : spec_(std::move(spec)), deps_(std::move(deps)) {}
@@ -195,6 +218,7 @@ class LocalExporter : public Exporter {
     RETURN_IF_ERROR(copier.CopyTop(rootfs, "/", tmp, true));
     struct stat st;
     if (stat(rootfs.c_str(), &st) == 0) chmod(tmp.c_str(), st.st_mode & 07777);
+    if (deps_.source_date_epoch) return ClampTimes(tmp, *deps_.source_date_epoch);
     return Status::OK();
   }
 

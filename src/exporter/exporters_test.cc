@@ -208,6 +208,8 @@ TEST_F(ExporterTest, LocalDirectory) {
   EXPECT_EQ(a.st_ino, b.st_ino);
   ASSERT_EQ(lstat((dest + "/etc/link").c_str(), &a), 0);
   EXPECT_TRUE(S_ISLNK(a.st_mode));
+  ASSERT_EQ(lstat((dest + "/hello").c_str(), &a), 0);
+  EXPECT_EQ(a.st_mtim.tv_sec, 1600000000);  // SOURCE_DATE_EPOCH clamps times
   // Into an existing directory: merged, other files kept.
   std::string existing = tmp_->path() + "/existing";
   ASSERT_TRUE(MakeDirs(existing + "/etc").ok());

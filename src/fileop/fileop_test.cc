@@ -151,10 +151,17 @@ TEST_F(FileOpTest, ChownByNameInDestination) {
   ASSERT_TRUE(Run(a).ok());
   EXPECT_EQ(Lstat(dst_ + "/byid").st_uid, 42u);
   EXPECT_EQ(Lstat(dst_ + "/byid").st_gid, 42u);
-  a.chown = llb::Chown{"nobody-here", ""};
+  // Unknown names resolve to 0 as in BuildKit; a missing passwd file is an error.
+  a = Copy("/f", "/unknown");
+  a.chown = llb::Chown{"nobody-here", "no-group"};
+  ASSERT_TRUE(Run(a).ok());
+  EXPECT_EQ(Lstat(dst_ + "/unknown").st_uid, 0u);
+  EXPECT_EQ(Lstat(dst_ + "/unknown").st_gid, 0u);
+  ASSERT_EQ(unlink((dst_ + "/etc/passwd").c_str()), 0);
+  a.chown = llb::Chown{"app", ""};
   Status st = Run(a);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("unable to find user nobody-here"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("unable to find user app: no /etc/passwd"), std::string::npos) << st.message();
 }
 
 TEST_F(FileOpTest, OwnershipPreservedFromStageResetFromContext) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/fs.h"
+#include "base/log.h"
 #include "fileop/path.h"
 
 namespace kiln::fileop {
@@ -16,7 +17,8 @@ bool ParseId(const std::string& s, uint32_t* out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-// Finds `name` in a passwd/group style file; returns its fields.
+// Finds `name` in a passwd/group style file; returns its fields, or an empty
+// vector when the file has no such entry (BuildKit then keeps id 0, silently).
 Result<std::vector<std::string>> FindEntry(const std::string& root, const std::string& file,
                                            const std::string& name) {
   ASSIGN_OR_RETURN(std::string host, RootPath(root, file));
@@ -35,8 +37,9 @@ Result<std::vector<std::string>> FindEntry(const std::string& root, const std::s
     while (std::getline(ls, part, ':')) f.push_back(part);
     if (f.size() >= 3 && f[0] == name) return f;
   }
-  return Status::NotFound("unable to find " + std::string(file == "/etc/passwd" ? "user" : "group") + " " +
-                          name + ": no matching entries in " + file.substr(5) + " file");
+  spdlog::warn("{} {} is not in the destination's {}: using id 0, as BuildKit does",
+               file == "/etc/passwd" ? "user" : "group", name, file);
+  return std::vector<std::string>{};
 }
 
 }  // namespace
@@ -48,7 +51,9 @@ Result<Owner> ResolveOwner(const std::string& dest_root, const llb::Chown& chown
       o.gid = o.uid;
     } else {
       ASSIGN_OR_RETURN(auto f, FindEntry(dest_root, "/etc/passwd", chown.user));
-      if (f.size() < 4 || !ParseId(f[2], &o.uid) || !ParseId(f[3], &o.gid)) {
+      if (f.empty()) {
+        o.uid = o.gid = 0;
+      } else if (f.size() < 4 || !ParseId(f[2], &o.uid) || !ParseId(f[3], &o.gid)) {
         return Status::InvalidArgument("malformed /etc/passwd entry for user " + chown.user);
       }
     }
@@ -56,7 +61,7 @@ Result<Owner> ResolveOwner(const std::string& dest_root, const llb::Chown& chown
   if (!chown.group.empty()) {
     if (!ParseId(chown.group, &o.gid)) {
       ASSIGN_OR_RETURN(auto f, FindEntry(dest_root, "/etc/group", chown.group));
-      if (!ParseId(f[2], &o.gid)) return Status::InvalidArgument("malformed /etc/group entry for group " + chown.group);
+      if (!f.empty() && !ParseId(f[2], &o.gid)) return Status::InvalidArgument("malformed /etc/group entry for group " + chown.group);
     }
   }
   return o;

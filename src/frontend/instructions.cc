@@ -216,7 +216,10 @@ std::optional<int64_t> ParseGoDuration(const std::string& s) {
     size_t start = i;
     while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) i++;
     if (start == i) return std::nullopt;
-    double num = std::stod(s.substr(start, i - start));
+    std::string digits = s.substr(start, i - start);
+    char* end = nullptr;
+    double num = std::strtod(digits.c_str(), &end);
+    if (end == digits.c_str() || *end != '\0') return std::nullopt;
     size_t us = i;
     while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') i++;
     std::string unit = s.substr(us, i - us);

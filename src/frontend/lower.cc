@@ -8,6 +8,7 @@
 #include "frontend/diagnostic.h"
 #include "frontend/lower_internal.h"
 #include "frontend/path_util.h"
+#include "frontend/utf8.h"
 #ifdef KILN_HAVE_PARSER
 #include "frontend/parser.h"
 #endif
@@ -42,6 +43,24 @@ Lowerer::Lowerer(const Ast& ast, const LowerOptions& opts)
 Status Lowerer::Err(const Range& r, const std::string& msg, const std::string& hint) const {
   Status st = Status::InvalidArgument(msg).WithLocation({ast_.filename, r.start.line, std::max(1, r.start.column)});
   return hint.empty() ? st : st.WithHint(hint);
+}
+
+Status Lowerer::ErrAt(const Range& r, const std::string& needle, const std::string& msg,
+                      const std::string& hint) const {
+  Range at = r;
+  std::string_view src = ast_.source;
+  size_t pos = 0;
+  for (int i = 1; i < r.start.line && pos != std::string_view::npos; i++) {
+    pos = src.find('\n', pos);
+    if (pos != std::string_view::npos) pos++;
+  }
+  if (pos != std::string_view::npos && !needle.empty()) {
+    size_t end = src.find('\n', pos);
+    std::string_view line = src.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    size_t p = line.find(needle);
+    if (p != std::string_view::npos) at.start.column = static_cast<int>(p) + 1;
+  }
+  return Err(at, msg, hint);
 }
 
 Status Lowerer::Locate(Status st, const Range& r) const {
@@ -215,20 +234,20 @@ Status Lowerer::BuildStates() {
     d->name = st.name;
     d->location = st.range;
     auto name = lex_.Process(st.base_name, global_args_);
-    if (!name.ok()) return Err(st.range, name.status().message(), "define the variable with ARG before the first FROM");
+    if (!name.ok()) return ErrAt(st.range, st.base_name, name.status().message(), "define the variable with ARG before the first FROM");
     for (const std::string& k : name->matched) d->used_args.insert(k);
     if (name->word.empty())
-      return Err(st.range, "base name (" + st.base_name + ") should not be blank",
+      return ErrAt(st.range, st.base_name, "base name (" + st.base_name + ") should not be blank",
                  "give FROM an image or stage name; if it comes from an ARG, declare the ARG with a default before the first FROM");
     d->base_name = name->word;
     if (!st.platform.empty()) {
       auto p = lex_.Process(st.platform, global_args_);
-      if (!p.ok()) return Err(st.range, "failed to process arguments for platform " + st.platform + ": " + p.status().message());
+      if (!p.ok()) return ErrAt(st.range, "--platform", "failed to process arguments for platform " + st.platform + ": " + p.status().message());
       if (p->word.empty())
-        return Err(st.range, "empty platform value from expression " + st.platform,
+        return ErrAt(st.range, "--platform", "empty platform value from expression " + st.platform,
                    "pass --platform or declare the ARG with a default before the first FROM");
       auto plat = oci::ParsePlatform(p->word);
-      if (!plat) return Err(st.range, "failed to parse platform " + st.platform + ": invalid platform " + GoQuote(p->word),
+      if (!plat) return ErrAt(st.range, "--platform", "failed to parse platform " + st.platform + ": invalid platform " + GoQuote(p->word),
                             "use os/arch[/variant], e.g. linux/amd64");
       for (const std::string& k : p->matched) d->used_args.insert(k);
       d->platform = *plat;
@@ -261,7 +280,7 @@ Status Lowerer::BuildStates() {
         if (!states_[j]->name.empty()) names.push_back(states_[j]->name);
       std::string guess = ClosestMatch(d->base_name, names);
       if (!guess.empty()) hint = "did you mean the stage \"" + guess + "\"? " + hint;
-      return Err(d->location, "failed to parse stage name \"" + d->base_name + "\": " + ref.status().message(), hint);
+      return ErrAt(d->location, d->stage->base_name, "failed to parse stage name \"" + d->base_name + "\": " + ref.status().message(), hint);
     }
   }
   return Status::OK();
@@ -310,7 +329,7 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
     VarList empty;
     auto r = lex_.ProcessWord(c.from, empty);
     if (!r.ok() || *r != c.from)
-      return Err(c.range,
+      return ErrAt(c.range, "--from",
                  "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
                  "ARG SRC=build\nFROM ${SRC} AS src\n...\nCOPY --from=src ...");
     StageState* src = nullptr;
@@ -318,7 +337,7 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
     if (numeric) {
       long idx = std::strtol(c.from.c_str(), nullptr, 10);
       if (idx < 0 || static_cast<size_t>(idx) >= stage_count_)
-        return Err(c.range, "invalid stage index " + c.from,
+        return ErrAt(c.range, "--from", "invalid stage index " + c.from,
                    "stages are numbered from 0; this Dockerfile has " + std::to_string(stage_count_) + " stage(s)");
       src = states_[idx].get();
     } else {
@@ -327,7 +346,7 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
         bool bare = c.from.find_first_of("/:@.") == std::string::npos;
         std::string guess = bare ? ClosestMatch(c.from, stages_.Names()) : "";
         if (!guess.empty())
-          return Err(c.range, "COPY --from names an unknown stage \"" + c.from + "\"",
+          return ErrAt(c.range, "--from", "COPY --from names an unknown stage \"" + c.from + "\"",
                      "did you mean \"" + guess + "\"? (to copy from an image of that name, write its full reference, e.g. docker.io/library/" + c.from + ")");
         auto ref = ParseReference(c.from);
         if (!ref.ok()) {
@@ -336,7 +355,7 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
             hint += "; stages:";
             for (const auto& n : stages_.Names()) hint += " " + n;
           }
-          return Err(c.range, "COPY --from=" + c.from + " is neither a stage nor a valid image reference: " + ref.status().message(), hint);
+          return ErrAt(c.range, "--from", "COPY --from=" + c.from + " is neither a stage nor a valid image reference: " + ref.status().message(), hint);
         }
         src = image_state(c.from, c.range);
       }
@@ -460,17 +479,32 @@ Status Lowerer::ResolveBase(StageState* d) {
   }
   Reference pinned = *ref;
   if (!meta.digest.empty()) pinned.digest = meta.digest;
-  // Keep what BuildKit's image type keeps; drop "created" and the rootfs.
+  // Keep what BuildKit's image type keeps (fields of the wrong JSON type are
+  // dropped, as a failed Go unmarshal would not let them through); drop
+  // "created" and the rootfs.
   json img = json::object();
-  for (const char* k : {"author", "architecture", "variant", "os", "os.version", "os.features", "history"})
-    if (cfg.contains(k)) img[k] = cfg[k];
+  for (const char* k : {"author", "architecture", "variant", "os", "os.version"})
+    if (cfg.contains(k) && cfg[k].is_string()) img[k] = cfg[k];
+  if (cfg.contains("os.features") && cfg["os.features"].is_array()) img["os.features"] = cfg["os.features"];
+  if (cfg.contains("history") && cfg["history"].is_array()) {
+    img["history"] = json::array();
+    for (const json& h : cfg["history"])
+      if (h.is_object()) img["history"].push_back(h);
+  }
   json config = json::object();
   if (cfg.contains("config") && cfg["config"].is_object()) {
-    for (const char* k : {"User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir", "Labels",
-                          "StopSignal", "ArgsEscaped", "Healthcheck", "OnBuild", "Shell"}) {
-      const json& v = cfg["config"][k];
-      if (cfg["config"].contains(k) && !v.is_null()) config[k] = v;
+    const json& c = cfg["config"];
+    auto keep = [&](const char* k, bool ok) {
+      if (c.contains(k) && ok) config[k] = c[k];
+    };
+    for (const char* k : {"User", "WorkingDir", "StopSignal"}) keep(k, c.contains(k) && c[k].is_string());
+    for (const char* k : {"Env", "Entrypoint", "Cmd", "OnBuild", "Shell"}) {
+      bool ok = c.contains(k) && c[k].is_array() &&
+                std::all_of(c[k].begin(), c[k].end(), [](const json& x) { return x.is_string(); });
+      keep(k, ok);
     }
+    for (const char* k : {"ExposedPorts", "Volumes", "Labels", "Healthcheck"}) keep(k, c.contains(k) && c[k].is_object());
+    keep("ArgsEscaped", c.contains("ArgsEscaped") && c["ArgsEscaped"].is_boolean());
   }
   img["config"] = config;
   if (!img.contains("architecture")) img["architecture"] = platform.architecture;
@@ -482,7 +516,9 @@ Status Lowerer::ResolveBase(StageState* d) {
       scratch = true;
       if (cfg.contains("history") && cfg["history"].is_array())
         for (const json& h : cfg["history"])
-          if (!h.value("empty_layer", false)) scratch = false;
+          if (!(h.is_object() && h.contains("empty_layer") && h["empty_layer"].is_boolean() &&
+                h["empty_layer"].get<bool>()))
+            scratch = false;
     }
   }
   d->image = std::move(img);
@@ -697,7 +733,44 @@ Outline Lowerer::MakeOutline() const {
 
 }  // namespace internal
 
+namespace {
+
+// The DAG's canonical form is JSON, which holds only UTF-8 text (BuildKit's
+// protobuf LLB has the same rule), so invalid bytes are an input error.
+Status CheckUtf8(const Ast& ast, const LowerOptions& opts) {
+  size_t bad = FirstInvalidUtf8(ast.source);
+  if (bad != std::string::npos) {
+    int line = 1, col = 1;
+    for (size_t i = 0; i < bad; i++) {
+      if (ast.source[i] == '\n') {
+        line++;
+        col = 1;
+      } else {
+        col++;
+      }
+    }
+    return Status::InvalidArgument("the Dockerfile is not valid UTF-8 (byte 0x" +
+                                   std::string(1, "0123456789abcdef"[(static_cast<unsigned char>(ast.source[bad]) >> 4)]) +
+                                   std::string(1, "0123456789abcdef"[static_cast<unsigned char>(ast.source[bad]) & 15]) + ")")
+        .WithLocation({ast.filename, line, col})
+        .WithHint("save the Dockerfile as UTF-8");
+  }
+  auto check = [](const std::string& what, const std::string& v) -> Status {
+    if (FirstInvalidUtf8(v) == std::string::npos) return Status::OK();
+    return Status::InvalidArgument(what + " is not valid UTF-8").WithHint("pass UTF-8 text");
+  };
+  RETURN_IF_ERROR(check("--target", opts.target));
+  for (const auto& [k, v] : opts.build_args) RETURN_IF_ERROR(check("--build-arg " + k, k + v));
+  for (const auto& [k, v] : opts.labels) RETURN_IF_ERROR(check("--label", k + v));
+  for (const auto& [k, v] : opts.build_contexts) RETURN_IF_ERROR(check("--build-context", k + v));
+  for (const std::string& p : opts.dockerignore) RETURN_IF_ERROR(check(".dockerignore pattern", p));
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<llb::Definition> Lower(const Ast& ast, const LowerOptions& opts) {
+  RETURN_IF_ERROR(CheckUtf8(ast, opts));
   internal::Lowerer l(ast, opts);
   RETURN_IF_ERROR(l.Prepare());
   RETURN_IF_ERROR(l.Run(false));
@@ -710,6 +783,7 @@ Result<llb::Definition> Lower(const Ast& ast, const LowerOptions& opts) {
 }
 
 Result<Outline> BuildOutline(const Ast& ast, const LowerOptions& opts) {
+  RETURN_IF_ERROR(CheckUtf8(ast, opts));
   internal::Lowerer l(ast, opts);
   RETURN_IF_ERROR(l.Prepare());
   RETURN_IF_ERROR(l.Run(false));

@@ -29,3 +29,12 @@ kiln_test(kiln_frontend_test
 # Parse + lower throughput (not a test): kiln_lower_bench DIR [N].
 add_executable(kiln_lower_bench ${PROJECT_SOURCE_DIR}/bench/lower_bench.cc)
 target_link_libraries(kiln_lower_bench PRIVATE kiln_frontend)
+
+# libFuzzer target: cmake -DKILN_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++; seed it
+# with tests/fixtures (kiln_lower_fuzz -max_total_time=60 tests/fixtures/lower ...).
+if(KILN_FUZZ)
+  add_executable(kiln_lower_fuzz ${CMAKE_CURRENT_SOURCE_DIR}/lower_fuzz.cc)
+  target_compile_options(kiln_lower_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(kiln_lower_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(kiln_lower_fuzz PRIVATE kiln_frontend)
+endif()

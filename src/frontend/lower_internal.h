@@ -100,6 +100,8 @@ class Lowerer {
  public:
   // Shared helpers (lower.cc).
   Status Err(const Range& r, const std::string& msg, const std::string& hint = "") const;
+  // Like Err, with the column of `needle` on the instruction's first line.
+  Status ErrAt(const Range& r, const std::string& needle, const std::string& msg, const std::string& hint = "") const;
   Status Locate(Status st, const Range& r) const;
   llb::Edge AddOp(llb::Op op, const std::string& desc, const StageState* d, const Range* r,
                   std::map<std::string, std::string> extra = {});

@@ -418,6 +418,60 @@ TEST(Lower, SourceDateEpoch) {
   EXPECT_EQ(c.timestamp, 1700000000);
 }
 
+TEST(Lower, BuildContextsAddUrlParentsAndPorts) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"alpine"})
+                .Add("ADD", {"https://example.com/files/tool.tgz?x=1", "/opt/"}, {"--checksum=sha256:" + std::string(64, 'b')})
+                .Add("COPY", {"src/./a/*.go", "/w/"}, {"--parents"})
+                .Add("EXPOSE", {"7000-7002/udp"})
+                .Build();
+  LowerOptions o = Opts();
+  o.build_contexts["alpine"] = "docker-image://alpine:3.19@sha256:" + std::string(64, 'c');
+  llb::Definition d = MustLower(ast, o);
+  const auto& src = std::get<llb::SourceOp>(d.ops.at(d.order[0]).kind);
+  EXPECT_EQ(src.identifier, "docker-image://docker.io/library/alpine:3.19@sha256:" + std::string(64, 'c'));
+  bool saw_http = false;
+  for (const auto& dg : d.order) {
+    if (const auto* s = std::get_if<llb::SourceOp>(&d.ops.at(dg).kind); s && s->identifier.rfind("https://", 0) == 0) {
+      saw_http = true;
+      EXPECT_EQ(s->attrs.at("http.filename"), "tool.tgz");
+      EXPECT_EQ(s->attrs.at("http.checksum"), "sha256:" + std::string(64, 'b'));
+    }
+  }
+  EXPECT_TRUE(saw_http);
+  const auto& f = std::get<llb::FileOp>(OutputOp(d).kind);
+  const auto& c = std::get<llb::CopyAction>(f.actions[0]);
+  EXPECT_TRUE(c.parents);
+  EXPECT_EQ(c.src, "/src");
+  EXPECT_EQ(c.include_patterns, std::vector<std::string>{"a/*.go"});
+  for (const char* p : {"7000/udp", "7001/udp", "7002/udp"}) EXPECT_TRUE(d.image_config["config"]["ExposedPorts"].contains(p)) << p;
+}
+
+TEST(Lower, BuildContextDirectoryReplacesStage) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox", "AS", "deps"})
+                .Add("RUN", {"false"})
+                .Add("FROM", {"busybox"})
+                .Add("COPY", {"/x", "/x"}, {"--from=deps"})
+                .Build();
+  LowerOptions o = Opts();
+  o.build_contexts["deps"] = "/tmp/deps-dir";
+  llb::Definition d = MustLower(ast, o);
+  EXPECT_EQ(d.attrs.at("local:deps"), "/tmp/deps-dir");
+  for (const auto& [dg, op] : d.ops) EXPECT_FALSE(std::holds_alternative<llb::ExecOp>(op.kind));
+}
+
+TEST(Lower, ConfigFromResolverWithWrongTypesIsIgnored) {
+  FakeResolver res;
+  res.images["docker.io/library/odd:1"] = {"", R"({"os":5,"config":{"Env":"PATH=/x","WorkingDir":7,"User":["u"]},
+      "history":[3,{"empty_layer":"yes"}],"rootfs":{"diff_ids":[]}})"};
+  LowerOptions o = Opts();
+  o.resolver = &res;
+  llb::Definition d = MustLower(AstBuilder().Add("FROM", {"odd:1"}).Add("RUN", {"true"}).Build(), o);
+  EXPECT_EQ(d.image_config["os"], "linux");
+  EXPECT_EQ(std::get<llb::ExecOp>(OutputOp(d).kind).cwd, "/");
+}
+
 // ---- errors ----
 
 Status LowerError(const Ast& ast, LowerOptions o = Opts()) {
@@ -446,8 +500,8 @@ TEST(LowerErrors, CopyFromUnknownStageSuggests) {
   EXPECT_NE(st.message().find("unknown stage \"buidl\""), std::string::npos);
   EXPECT_NE(st.hint().find("did you mean \"build\"?"), std::string::npos);
   std::string text = FormatDiagnostic(st, ast.source);
-  EXPECT_NE(text.find("Dockerfile:3:1: "), std::string::npos) << text;
-  EXPECT_NE(text.find("  3 | COPY --from=buidl /x /y\n    | ^"), std::string::npos) << text;
+  EXPECT_NE(text.find("Dockerfile:3:6: "), std::string::npos) << text;
+  EXPECT_NE(text.find("  3 | COPY --from=buidl /x /y\n    |      ^"), std::string::npos) << text;
 }
 
 TEST(LowerErrors, CopyFromLaterStage) {
@@ -480,6 +534,26 @@ TEST(LowerErrors, StageNames) {
   EXPECT_NE(blank.message().find("base name ($IMG) should not be blank"), std::string::npos);
   Status noframe = LowerError(AstBuilder().Add("RUN", {"true"}).Build());
   EXPECT_EQ(noframe.message(), "no build stage in current context");
+}
+
+TEST(LowerErrors, BadValuesInUsedStages) {
+  Status sig = LowerError(AstBuilder().Add("FROM", {"busybox"}).Add("STOPSIGNAL", {"SIGNOPE"}).Build());
+  EXPECT_EQ(sig.message(), "Invalid signal: SIGNOPE");
+  EXPECT_EQ(sig.location().line, 2);
+  Status net = LowerError(AstBuilder().Add("FROM", {"busybox"}).Add("RUN", {"true"}, {"--network=bridge"}).Build());
+  EXPECT_EQ(net.message(), "unsupported network mode \"bridge\"");
+  Status hc = LowerError(AstBuilder().Add("FROM", {"busybox"}).Add("HEALTHCHECK", {"CMD", "x"}, {"--interval=."}).Build());
+  EXPECT_NE(hc.message().find("invalid duration"), std::string::npos);
+  Status size = LowerError(AstBuilder().Add("FROM", {"busybox"}).Add("RUN", {"true"}, {"--mount=type=tmpfs,target=/t,size=."}).Build());
+  EXPECT_NE(size.message().find("invalid value for size"), std::string::npos);
+}
+
+TEST(LowerErrors, InvalidUtf8) {
+  Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("RUN", {"echo \xff"}).Build();
+  Status st = LowerError(ast);
+  EXPECT_EQ(st.location().line, 2);
+  EXPECT_EQ(st.location().column, 10);
+  EXPECT_NE(st.message().find("not valid UTF-8"), std::string::npos);
 }
 
 TEST(LowerErrors, VariableInCopyFrom) {

@@ -58,7 +58,10 @@ Result<int64_t> RamInBytes(const std::string& v) {
   size_t i = 0;
   while (i < v.size() && (std::isdigit(static_cast<unsigned char>(v[i])) || v[i] == '.')) i++;
   if (i == 0) return Status::InvalidArgument("invalid value for size: " + v);
-  double n = std::stod(v.substr(0, i));
+  std::string digits = v.substr(0, i);
+  char* end = nullptr;
+  double n = std::strtod(digits.c_str(), &end);
+  if (end == digits.c_str() || *end != '\0') return Status::InvalidArgument("invalid value for size: " + v);
   std::string unit = v.substr(i);
   for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (!unit.empty() && unit.back() == 'b') unit.pop_back();

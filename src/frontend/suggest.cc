@@ -23,9 +23,14 @@ constexpr const char* kShellCommands[] = {
     "java", "javac", "ruby", "perl", "systemctl", "service", "&&", "||", "|", ";",
 };
 
-bool LooksLikeShell(const std::string& lower) {
+bool IsShellCommand(const std::string& lower) {
   for (const char* c : kShellCommands)
     if (lower == c) return true;
+  return false;
+}
+
+// Characters no instruction has but command lines often do.
+bool LooksLikeShell(const std::string& lower) {
   return lower.find_first_of("-./&|;$=") != std::string::npos;
 }
 
@@ -56,9 +61,7 @@ Suggestion SuggestInstruction(std::string_view keyword) {
              "remove the trailing escape character or write the instruction";
     return s;
   }
-  bool shell = false;
-  for (const char* c : kShellCommands)
-    if (lower == c) shell = true;
+  bool shell = IsShellCommand(lower);
   if (!shell && lower.size() <= 40) {
     int best = -1;
     std::string match;

@@ -45,6 +45,15 @@ std::vector<char32_t> DecodeUtf8(std::string_view s) {
   return out;
 }
 
+size_t FirstInvalidUtf8(std::string_view s) {
+  size_t off = 0;
+  for (char32_t c : DecodeUtf8(s)) {
+    if (c >= kRawBase) return off;
+    off += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  }
+  return std::string_view::npos;
+}
+
 void AppendUtf8(std::string& out, char32_t c) {
   if (c >= kRawBase) {
     out.push_back(static_cast<char>(c - kRawBase));

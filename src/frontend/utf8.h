@@ -14,6 +14,8 @@ void AppendUtf8(std::string& out, int32_t c);
 // Go's unicode.IsSpace / IsLetter / IsDigit, close enough for Dockerfiles
 // (ASCII exact; non-ASCII letters outside punctuation blocks count as letters).
 bool IsSpace(char32_t c);
+// Byte offset of the first byte that is not valid UTF-8, or npos.
+size_t FirstInvalidUtf8(std::string_view s);
 bool IsLetter(int32_t c);
 bool IsDigit(int32_t c);
 

@@ -64,7 +64,7 @@ const std::vector<RuleInfo> kRules = {
     {"DL3044", S::kError, "Do not refer to an environment variable within the same `ENV` statement where it is defined."},
     {"DL3045", S::kWarning, "`COPY` to a relative destination without `WORKDIR` set."},
     {"DL3046", S::kWarning, "`useradd` without flag `-l` and high UID will result in excessively large Image."},
-    {"DL3047", S::kWarning,
+    {"DL3047", S::kInfo,
      "Avoid use of wget without progress bar. Use `wget --progress=dot:giga <url>`. Or consider using `-q` or "
      "`-nv` (shorthands for `--quiet` or `--no-verbose`)."},
     {"DL3048", S::kStyle, "Invalid label key."},

@@ -220,12 +220,12 @@ Result<HttpResponse> DoHttp(const HttpRequest& req, const TlsConfig& tls) {
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
   } else if (!tls.ca_pem.empty()) {
-    std::string sys = SystemCaBundle();
-    if (!sys.empty()) {
-      auto data = ReadFile(sys);
-      if (data.ok()) bundle = *data + "\n";
-    }
-    bundle += tls.ca_pem;
+    static const std::string system_pem = [] {
+      std::string sys = SystemCaBundle();
+      auto data = sys.empty() ? Result<std::string>(Status::NotFound("")) : ReadFile(sys);
+      return data.ok() ? *data + "\n" : std::string();
+    }();
+    bundle = system_pem + tls.ca_pem;
     struct curl_blob blob{bundle.data(), bundle.size(), CURL_BLOB_NOCOPY};
     curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
   }

@@ -80,8 +80,8 @@ expect_error() {  # file, pattern...
   if "$KILN" graph -f "$FIX/errors/$f" "$FIX/errors" > /dev/null 2> "$TMP/err"; then fail "$f accepted"; fi
   for p in "$@"; do grep -q -- "$p" "$TMP/err" || fail "$f: missing '$p' in: $(cat "$TMP/err")"; done
 }
-expect_error copy-from-typo.Dockerfile "copy-from-typo.Dockerfile:5:1: COPY --from names an unknown stage \"buidl\"" \
-  "^  5 | COPY --from=buidl /out /out" "^    | ^" 'hint: did you mean "build"?'
+expect_error copy-from-typo.Dockerfile "copy-from-typo.Dockerfile:5:6: COPY --from names an unknown stage \"buidl\"" \
+  "^  5 | COPY --from=buidl /out /out" "^    |      ^" 'hint: did you mean "build"?'
 expect_error unknown-flag.Dockerfile "unknown-flag.Dockerfile:2:6: unknown flag: --chmode" \
   "hint: did you mean --chmod?"
 expect_error bad-stage-name.Dockerfile "bad-stage-name.Dockerfile:1:17: invalid name for build stage" "hint:"

@@ -35,7 +35,7 @@ mt=$(skopeo inspect --tls-verify=false --raw "docker://$R/test/docker:v2s2" | py
 # --- index / manifest list with platform selection
 for repo in multi dlist; do
   for p in linux/amd64 linux/arm64 linux/arm/v7; do
-    "$KILN" inspect --platform "$p" "$R/test/$repo:v1" > "$REG_TMP/inspect.json"
+    "$KILN" inspect --remote --platform "$p" "$R/test/$repo:v1" > "$REG_TMP/inspect.json"
     got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["platform"])' "$REG_TMP/inspect.json")
     [ "$got" = "$p" ] || fail "inspect --platform $p of $repo gave $got"
   done
@@ -100,6 +100,16 @@ got=$(skopeo inspect --tls-verify=false --raw "docker://$R/copy/multi:v1" | sha2
 [ "$got" = "$want" ] || fail "pushed index differs"
 skopeo copy -q --all --src-tls-verify=false --dest-tls-verify=false "docker://$R/copy/multi:v1" "docker://$R/copy/again:v1" >/dev/null ||
   fail "skopeo cannot copy the pushed index"
+
+# --- images made by kiln itself: push by name and by ID, and the image exporter's push
+mkdir -p "$REG_TMP/rootfs/etc" && echo hello > "$REG_TMP/rootfs/etc/greeting"
+"$KILN" import -t "$R/built/app:1" "$REG_TMP/rootfs" 2>/dev/null
+d=$("$KILN" push -q "$R/built/app:1")
+[ "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$R/built/app:1")" = "$d" ] || fail "push of a built image"
+id=$("$KILN" inspect "$R/built/app:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])')
+"$KILN" push -q "$R/built/byid:1" "${id#sha256:}" >/dev/null || fail "push by image ID"
+"$KILN" import -o "type=registry,name=$R/built/direct:1" "$REG_TMP/rootfs" 2>/dev/null || fail "-o type=registry"
+skopeo inspect --tls-verify=false "docker://$R/built/direct:1" >/dev/null || fail "-o type=registry pushed nothing"
 
 # --- a missing local image is a clear error
 if "$KILN" push "$R/nothing/here:1" 2> "$REG_TMP/err"; then fail "pushed a missing image"; fi

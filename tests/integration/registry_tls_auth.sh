@@ -22,7 +22,7 @@ if "$KILN" pull "$R/secure/one:1" 2> "$REG_TMP/err"; then fail "pulled without t
 grep -qi "certificate" "$REG_TMP/err" || fail "unclear TLS error: $(cat "$REG_TMP/err")"
 grep -q "certs.d" "$REG_TMP/err" || fail "TLS error lacks the certs.d hint: $(cat "$REG_TMP/err")"
 # ... unless the registry is declared insecure (TLS without verification)
-"$KILN" inspect --insecure-registry "$R" "$R/secure/one:1" > /dev/null 2> "$REG_TMP/err" && fail "anonymous inspect worked"
+"$KILN" inspect --remote --insecure-registry "$R" "$R/secure/one:1" > /dev/null 2> "$REG_TMP/err" && fail "anonymous inspect worked"
 grep -q "requires a user name and password" "$REG_TMP/err" || fail "insecure TLS: $(cat "$REG_TMP/err")"
 
 export KILN_CERTS_D="$REG_TMP/certs.d"
@@ -62,7 +62,7 @@ j["auths"][sys.argv[2]]["auth"] = base64.b64encode(b"alice:stale").decode()
 json.dump(j, open(sys.argv[1], "w"))
 PY
 t0=$(now_ms)
-if "$KILN" inspect "$R/secure/one:1" 2> "$REG_TMP/err" >/dev/null; then fail "stale password accepted"; fi
+if "$KILN" inspect --remote "$R/secure/one:1" 2> "$REG_TMP/err" >/dev/null; then fail "stale password accepted"; fi
 t1=$(now_ms)
 [ $((t1 - t0)) -lt 3000 ] || fail "stale credentials took $((t1 - t0)) ms"
 grep -q "refused the credentials" "$REG_TMP/err" || fail "unclear error: $(cat "$REG_TMP/err")"

@@ -44,7 +44,7 @@ import json, sys
 json.dump({"auths": {sys.argv[2]: {"identitytoken": "refresh-alice"}}}, open(sys.argv[1], "w"))
 PY
 : > "$TOKEN_LOG"
-"$KILN" inspect "$R/tok/one:1" > /dev/null || fail "identity token not used"
+"$KILN" inspect --remote "$R/tok/one:1" > /dev/null || fail "identity token not used"
 grep -q 'POST alice 200' "$TOKEN_LOG" || fail "no refresh-token grant: $(cat "$TOKEN_LOG")"
 
 # --- a credential helper (credHelpers) speaking docker's protocol
@@ -60,6 +60,6 @@ import json, sys
 json.dump({"auths": {}, "credHelpers": {sys.argv[2]: "kilntest"}}, open(sys.argv[1], "w"))
 PY
 : > "$TOKEN_LOG"
-PATH="$REG_TMP/bin:$PATH" "$KILN" inspect "$R/tok/one:1" > /dev/null || fail "credential helper not used"
+PATH="$REG_TMP/bin:$PATH" "$KILN" inspect --remote --remote "$R/tok/one:1" > /dev/null || fail "credential helper not used"
 grep -q 'GET alice 200' "$TOKEN_LOG" || fail "helper credentials not sent: $(cat "$TOKEN_LOG")"
 echo "registry_token: ok"
