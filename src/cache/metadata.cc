@@ -9,6 +9,17 @@
 namespace kiln::cache {
 namespace {
 
+// Rows of (digest, media_type, size, diff_id), as both layer tables return them.
+Result<std::vector<LayerRecord>> ReadLayerRows(SqlStmt& q) {
+  std::vector<LayerRecord> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back({q.Text(0), q.Text(1), q.Int(2), q.Text(3)});
+  }
+  return out;
+}
+
 // Schema version 1. Changes bump user_version and add a migration step below.
 const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS images(
@@ -332,13 +343,7 @@ Result<std::vector<LayerRecord>> MetadataStore::SnapshotLayers(const std::string
   ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT digest, media_type, size, diff_id FROM snapshot_layers "
                                         "WHERE snapshot=?1 ORDER BY media_type"));
   q.Bind(1, snapshot);
-  std::vector<LayerRecord> out;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back({q.Text(0), q.Text(1), q.Int(2), q.Text(3)});
-  }
-  return out;
+  return ReadLayerRows(q);
 }
 
 // ---- cache records ----
@@ -376,13 +381,7 @@ Result<std::vector<LayerRecord>> MetadataStore::CacheLayers(const std::string& k
   ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT digest, media_type, size, diff_id FROM cache_layers "
                                         "WHERE cache_key=?1 ORDER BY idx"));
   q.Bind(1, key);
-  std::vector<LayerRecord> out;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back({q.Text(0), q.Text(1), q.Int(2), q.Text(3)});
-  }
-  return out;
+  return ReadLayerRows(q);
 }
 
 Result<CacheRecord> MetadataStore::GetCacheRecord(const std::string& key) {

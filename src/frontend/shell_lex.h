@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "frontend/text_util.h"
 #include "base/status.h"
 
 namespace kiln::frontend {
@@ -86,7 +87,7 @@ class ShellLex {
   char32_t escape_;
 };
 
-// Go's strconv.Quote, used where BuildKit formats with %q.
-std::string GoQuote(std::string_view s);
+// Go's strconv.Quote, used where BuildKit formats with %q (one implementation, in text_util).
+using text::GoQuote;
 
 }  // namespace kiln::frontend
