@@ -75,6 +75,14 @@ CREATE TABLE IF NOT EXISTS lease_resources(
   PRIMARY KEY(lease, kind, ref));
 )sql";
 
+// Schema version 2 (added to version 1 databases by Migrate).
+const char* kSchemaV2 = R"sql(
+CREATE TABLE IF NOT EXISTS snapshot_origins(
+  snapshot TEXT PRIMARY KEY REFERENCES snapshots(key) ON DELETE CASCADE ON UPDATE CASCADE,
+  origin TEXT NOT NULL);
+)sql";
+constexpr int kSchemaVersion = 2;
+
 SnapshotKind KindFromName(const std::string& s) {
   if (s == "committed") return SnapshotKind::kCommitted;
   if (s == "view") return SnapshotKind::kView;
@@ -159,14 +167,14 @@ Status MetadataStore::Migrate() {
     ASSIGN_OR_RETURN(auto q, db_->Prepare("PRAGMA user_version"));
     ASSIGN_OR_RETURN(bool row, q.Step());
     int64_t version = row ? q.Int(0) : 0;
-    if (version > 1)
+    if (version > kSchemaVersion)
       return Status::FailedPrecondition("metadata database " + db_->path() + " has schema version " +
-                                        std::to_string(version) + ", newer than this kiln understands (1)")
+                                        std::to_string(version) + ", newer than this kiln understands (" +
+                                        std::to_string(kSchemaVersion) + ")")
           .WithHint("use a newer kiln or a different --root");
-    if (version == 0) {
-      RETURN_IF_ERROR(db_->Exec(kSchemaV1));
-      RETURN_IF_ERROR(db_->Exec("PRAGMA user_version=1"));
-    }
+    if (version < 1) RETURN_IF_ERROR(db_->Exec(kSchemaV1));
+    if (version < 2) RETURN_IF_ERROR(db_->Exec(kSchemaV2));
+    if (version < kSchemaVersion) RETURN_IF_ERROR(db_->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)));
     return Status::OK();
   });
 }
@@ -344,6 +352,22 @@ Result<std::vector<LayerRecord>> MetadataStore::SnapshotLayers(const std::string
                                         "WHERE snapshot=?1 ORDER BY media_type"));
   q.Bind(1, snapshot);
   return ReadLayerRows(q);
+}
+
+Status MetadataStore::PutSnapshotOrigin(const std::string& snapshot, const std::string& origin) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto q, db_->Prepare("INSERT OR REPLACE INTO snapshot_origins(snapshot, origin) VALUES(?1, ?2)"));
+  q.Bind(1, snapshot).Bind(2, origin);
+  return q.Run();
+}
+
+Result<std::string> MetadataStore::SnapshotOrigin(const std::string& snapshot) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT origin FROM snapshot_origins WHERE snapshot=?1"));
+  q.Bind(1, snapshot);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return NotFound("snapshot origin", snapshot);
+  return q.Text(0);
 }
 
 // ---- cache records ----

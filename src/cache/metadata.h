@@ -106,6 +106,14 @@ class MetadataStore {
   Status PutSnapshotLayer(const std::string& snapshot, const LayerRecord& layer);
   Result<std::vector<LayerRecord>> SnapshotLayers(const std::string& snapshot);
 
+  // Where a snapshot was derived from: committed snapshot `snapshot` was made by
+  // cloning `origin` (same parent) and changing part of it, so files it shares with
+  // `origin` are hard links to origin's files (an incremental COPY). Layer writers
+  // use it to reuse the work done for origin's layer. NotFound when not recorded.
+  // The origin may since have been deleted.
+  Status PutSnapshotOrigin(const std::string& snapshot, const std::string& origin);
+  Result<std::string> SnapshotOrigin(const std::string& snapshot);
+
   // Cache records.
   Status PutCacheRecord(const CacheRecord& r);  // insert or replace
   Result<CacheRecord> GetCacheRecord(const std::string& key);  // NotFound if absent

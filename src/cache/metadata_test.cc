@@ -65,7 +65,11 @@ TEST_F(MetadataTest, SnapshotLifecycle) {
   ASSERT_TRUE(md_->PutSnapshotLayer("layer-1", {"sha256:" + std::string(64, 'c'), oci::kMediaTypeLayerZstd, 9,
                                                 "sha256:" + std::string(64, 'd')}).ok());
   EXPECT_EQ(md_->SnapshotLayers("layer-1")->size(), 1u);
+  EXPECT_TRUE(md_->SnapshotOrigin("build-2").status().IsNotFound());
+  ASSERT_TRUE(md_->PutSnapshotOrigin("build-2", "layer-0").ok());
+  EXPECT_EQ(*md_->SnapshotOrigin("build-2"), "layer-0");
   ASSERT_TRUE(md_->DeleteSnapshot("build-2").ok());
+  EXPECT_TRUE(md_->SnapshotOrigin("build-2").status().IsNotFound());
   ASSERT_TRUE(md_->DeleteSnapshot("layer-1").ok());
   EXPECT_TRUE(md_->SnapshotLayers("layer-1")->empty());
 }
