@@ -239,6 +239,18 @@ struct PhaseTimer {
   }
 };
 
+// The progress name BuildKit's exporter of this type shows.
+const char* ExportVertexName(exporter::OutputType t) {
+  switch (t) {
+    case exporter::OutputType::kOci: return "exporting to oci image format";
+    case exporter::OutputType::kDocker: return "exporting to docker image format";
+    case exporter::OutputType::kLocal: return "exporting to client directory";
+    case exporter::OutputType::kTar: return "exporting to client tarball";
+    case exporter::OutputType::kImage: break;
+  }
+  return "exporting to image";
+}
+
 int RunBuild(GlobalOptions& g, BuildFlags& f) {
   const std::string root = g.ResolvedRoot();
   PhaseTimer timer;
@@ -429,36 +441,45 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
     return Status::OK();
   };
   if (auto it = def->attrs.find("source_date_epoch"); it != def->attrs.end()) ed.source_date_epoch = std::stoll(it->second);
-  solver::ProgressEvent ev;
-  ev.vertex = "export";
-  ev.name = "exporting to image";
-  ev.kind = solver::ProgressEvent::Kind::kStarted;
-  progress->Event(ev);
+  // One progress vertex per output, named as BuildKit's exporters name theirs.
+  std::vector<solver::ProgressEvent> evs;
   std::vector<exporter::ExportResult> done;
+  auto fail_export = [&](const Status& st) {
+    solver::ProgressEvent& ev = evs.back();
+    ev.kind = solver::ProgressEvent::Kind::kError;
+    ev.data = st.message();
+    progress->Event(ev);
+    progress->Close();
+    (void)resolver.Finish();
+  };
   for (const auto& spec : outputs) {
+    solver::ProgressEvent ev;
+    ev.vertex = "export:" + std::to_string(evs.size());
+    ev.name = ExportVertexName(spec.type);
+    ev.kind = solver::ProgressEvent::Kind::kStarted;
+    progress->Event(ev);
+    evs.push_back(ev);
     auto exp = exporter::NewExporter(spec, f.tags, ed);
     Result<exporter::ExportResult> r = exp.ok() ? (*exp)->Export(result) : Result<exporter::ExportResult>(exp.status());
     if (!r.ok()) {
-      ev.kind = solver::ProgressEvent::Kind::kError;
-      ev.data = r.status().message();
-      progress->Event(ev);
-      progress->Close();
-      (void)resolver.Finish();
+      fail_export(r.status());
       fprintf(stderr, "ERROR: failed to export: %s\n", r.status().ToString().c_str());
       return 1;
     }
     done.push_back(std::move(r).value());
   }
-  for (auto& d : done) {
-    Status st = d.finalize();
+  for (size_t i = 0; i < done.size(); i++) {
+    Status st = done[i].finalize();
     if (!st.ok()) {
-      progress->Close();
-      (void)resolver.Finish();
+      evs.resize(i + 1);
+      fail_export(st);
       Fail(st);
     }
   }
-  ev.kind = solver::ProgressEvent::Kind::kDone;
-  progress->Event(ev);
+  for (auto& ev : evs) {
+    ev.kind = solver::ProgressEvent::Kind::kDone;
+    progress->Event(ev);
+  }
   progress->Close();
   timer.Mark("export");
   Status fin = resolver.Finish();
