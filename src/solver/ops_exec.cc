@@ -12,7 +12,6 @@
 #include "base/digest.h"
 #include "base/fs.h"
 #include "base/log.h"
-#include "fileop/copier.h"
 #include "solver/ops_internal.h"
 
 namespace kiln::solver {
@@ -82,18 +81,17 @@ class ExecOpImpl : public OpImpl {
     }
 
     std::vector<std::unique_ptr<InputView>> views;
-    std::vector<std::string> temp_files, temp_dirs;
+    std::vector<std::unique_ptr<ActiveSnapshot>> scratch_rw;
+    std::vector<std::string> temp_files;
     std::vector<int> lock_fds;
     struct Cleanup {
       std::vector<std::string>* files;
-      std::vector<std::string>* dirs;
       std::vector<int>* fds;
       ~Cleanup() {
         for (auto& f : *files) unlink(f.c_str());
-        for (auto& dir : *dirs) (void)RemoveAll(dir);
         for (int fd : *fds) close(fd);
       }
-    } cleanup{&temp_files, &temp_dirs, &lock_fds};
+    } cleanup{&temp_files, &lock_fds};
 
     std::vector<std::string> env = e_.env;
     for (const auto& se : e_.secret_env) {
@@ -113,22 +111,53 @@ class ExecOpImpl : public OpImpl {
           if (m.tmpfs_size > 0) mp.options = "size=" + std::to_string(m.tmpfs_size);
           break;
         case llb::MountType::kBind: {
-          ASSIGN_OR_RETURN(auto sources, BindSources(input(m.input), m.selector));
-          if (sources.empty()) return Status::NotFound("mount source " + (m.selector.empty() ? "/" : m.selector) + " not found");
-          if (!m.readonly) {
-            // rw: writes land in a throwaway layer and are discarded, as in BuildKit.
-            std::string tmp = d.root + "/tmp/rw-" + r_->NewKey("bind");
-            temp_dirs.push_back(tmp);
-            ASSIGN_OR_RETURN(mp, ThrowawayWritable(sources, tmp));
-            mp.dest = m.dest;
-          } else if (sources.size() == 1) {
+          ValuePtr v = input(m.input);
+          if (auto* lv = dynamic_cast<const LocalValue*>(v.get()); lv && m.readonly) {
+            ASSIGN_OR_RETURN(std::string dir, lv->Dir());
             mp.type = "bind";
-            mp.source = sources[0];
+            mp.source = JoinSel(dir, m.selector);
+          } else if (m.readonly && !dynamic_cast<const LocalValue*>(v.get())) {
+            ASSIGN_OR_RETURN(std::string key, SnapshotKeyOf(v));
+            ASSIGN_OR_RETURN(auto view, r_->deps().snapshotter->View(key));
+            if (view.type == "overlay") {
+              // Selecting a sub-path: stack that sub-path of every lower that has it.
+              std::vector<std::string> lowers;
+              for (auto& l : view.lowers)
+                if (PathExists(JoinSel(l, m.selector))) lowers.push_back(JoinSel(l, m.selector));
+              if (lowers.empty()) return Status::NotFound("mount source " + m.selector + " not found");
+              if (lowers.size() == 1) {
+                mp.type = "bind";
+                mp.source = lowers[0];
+              } else {
+                cache::MountSpec s;
+                s.lowers = lowers;
+                mp.type = "overlay";
+                mp.options = s.OverlayOptions();
+              }
+            } else {
+              mp.type = "bind";
+              mp.source = JoinSel(view.dir, m.selector);
+            }
           } else {
-            cache::MountSpec s;
-            s.lowers = sources;
-            mp.type = "overlay";
-            mp.options = s.OverlayOptions();
+            // A writable bind: writes land in a throwaway snapshot.
+            std::string key;
+            if (auto* lv = dynamic_cast<const LocalValue*>(v.get())) {
+              (void)lv;
+              return Status::Unimplemented("writable bind mounts of the build context (rw) are not supported yet")
+                  .WithHint("drop `rw` from the --mount");
+            }
+            ASSIGN_OR_RETURN(key, SnapshotKeyOf(v));
+            ASSIGN_OR_RETURN(auto act, ActiveSnapshot::Prepare(r_, key));
+            if (!m.selector.empty() && m.selector != "/")
+              return Status::Unimplemented("writable bind mounts with a source sub-path are not supported yet");
+            if (act->spec().type == "overlay") {
+              mp.type = "overlay";
+              mp.options = act->spec().OverlayOptions();
+            } else {
+              mp.type = "bind";
+              mp.source = act->spec().dir;
+            }
+            scratch_rw.push_back(std::move(act));
           }
           break;
         }
@@ -249,69 +278,23 @@ class ExecOpImpl : public OpImpl {
     return root.Release();
   }
 
-  // Host paths holding `selector` of a bind mount's input, top layer first: the
-  // context directory's path, or that path in every layer of a snapshot that has it.
-  Result<std::vector<std::string>> BindSources(const ValuePtr& v, const std::string& selector) {
-    if (auto* lv = dynamic_cast<const LocalValue*>(v.get())) {
-      ASSIGN_OR_RETURN(std::string dir, lv->Dir());
-      std::string p = JoinSel(dir, selector);
-      struct stat st;
-      if (lstat(p.c_str(), &st) != 0) return std::vector<std::string>{};
-      return std::vector<std::string>{p};
-    }
-    ASSIGN_OR_RETURN(std::string key, SnapshotKeyOf(v));
-    ASSIGN_OR_RETURN(auto view, r_->deps().snapshotter->View(key));
-    if (view.type != "overlay") return std::vector<std::string>{JoinSel(view.dir, selector)};
-    std::vector<std::string> out;
-    for (const auto& l : view.lowers) {
-      std::string p = JoinSel(l, selector);
-      struct stat st;
-      if (lstat(p.c_str(), &st) != 0) continue;
-      out.push_back(p);
-      if (!S_ISDIR(st.st_mode)) break;  // a file hides whatever lies below it
-    }
-    return out;
-  }
-
-  // A writable mount of `sources` (top first) whose writes stay in `tmp` and are
-  // removed with it: an overlay with a fresh upper dir, or a copy where overlayfs
-  // is not used or the source is a single file.
-  Result<runner::MountPoint> ThrowawayWritable(const std::vector<std::string>& sources, const std::string& tmp) {
-    RETURN_IF_ERROR(MakeDirs(tmp, 0700));
-    runner::MountPoint mp;
-    struct stat st;
-    bool dir = stat(sources[0].c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-    if (dir && r_->deps().snapshotter->Kind() == "overlayfs") {
-      cache::MountSpec s;
-      s.lowers = sources;
-      s.upper = tmp + "/upper";
-      s.work = tmp + "/work";
-      RETURN_IF_ERROR(MakeDirs(s.upper, 0755));
-      RETURN_IF_ERROR(MakeDirs(s.work, 0700));
-      mp.type = "overlay";
-      mp.options = s.OverlayOptions();
-      return mp;
-    }
-    std::string copy = tmp + "/copy";
-    if (dir) {
-      RETURN_IF_ERROR(MakeDirs(copy, st.st_mode & 07777));
-      for (auto it = sources.rbegin(); it != sources.rend(); ++it) RETURN_IF_ERROR(CopyTree(*it, copy));
-    } else {
-      RETURN_IF_ERROR(fileop::CopyFileData(sources[0], copy));
-      if (chmod(copy.c_str(), st.st_mode & 07777) != 0) return Status::FromErrno(errno, "chmod", copy);
-    }
-    mp.type = "bind";
-    mp.source = copy;
-    return mp;
-  }
-
   bool BindSourceIsDir(const llb::Mount& m, const OpContext& ctx) {
     if (m.selector.empty() || m.selector == "/") return true;
     if (m.input < 0 || static_cast<size_t>(m.input) >= ctx.inputs.size()) return true;
-    auto sources = BindSources(ctx.inputs[m.input], m.selector);
+    const ValuePtr& v = ctx.inputs[m.input];
     struct stat st;
-    if (!sources.ok() || sources->empty() || stat((*sources)[0].c_str(), &st) != 0) return true;
-    return S_ISDIR(st.st_mode);
+    if (auto* lv = dynamic_cast<const LocalValue*>(v.get())) {
+      auto dir = lv->Dir();
+      return dir.ok() && stat(JoinSel(*dir, m.selector).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    auto key = SnapshotKeyOf(v);
+    if (!key.ok()) return true;
+    auto view = r_->deps().snapshotter->View(*key);
+    if (!view.ok()) return true;
+    std::vector<std::string> dirs = view->type == "overlay" ? view->lowers : std::vector<std::string>{view->dir};
+    for (const auto& l : dirs)
+      if (lstat(JoinSel(l, m.selector).c_str(), &st) == 0) return S_ISDIR(st.st_mode);
+    return true;
   }
 
   BuildOpResolver* r_;

@@ -60,6 +60,20 @@ class FileOpImpl : public OpImpl {
   llb::FileOp f_;
 };
 
+// cp -a SRC/. DST/ (keeps owners, modes, times, xattrs, devices: overlay whiteouts).
+Status CopyTree(const std::string& src, const std::string& dst) {
+  std::string s = src + "/.", d = dst + "/";
+  const char* argv[] = {"cp", "-a", s.c_str(), d.c_str(), nullptr};
+  pid_t pid;
+  if (posix_spawnp(&pid, "cp", nullptr, nullptr, const_cast<char**>(argv), environ) != 0)
+    return Status::FromErrno(errno, "spawn cp");
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return Status::IOError("cp -a " + src + " " + dst + " failed");
+  return Status::OK();
+}
+
 class MergeOpImpl : public OpImpl {
  public:
   MergeOpImpl(BuildOpResolver* r) : r_(r) {}
@@ -96,20 +110,6 @@ class MergeOpImpl : public OpImpl {
 };
 
 }  // namespace
-
-// cp -a SRC/. DST/ (keeps owners, modes, times, xattrs, devices: overlay whiteouts).
-Status CopyTree(const std::string& src, const std::string& dst) {
-  std::string s = src + "/.", d = dst + "/";
-  const char* argv[] = {"cp", "-a", s.c_str(), d.c_str(), nullptr};
-  pid_t pid;
-  if (posix_spawnp(&pid, "cp", nullptr, nullptr, const_cast<char**>(argv), environ) != 0)
-    return Status::FromErrno(errno, "spawn cp");
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return Status::IOError("cp -a " + src + " " + dst + " failed");
-  return Status::OK();
-}
 
 Result<std::unique_ptr<OpImpl>> NewFileOp(BuildOpResolver* r, const llb::Op& op, const llb::FileOp& f) {
   return std::unique_ptr<OpImpl>(new FileOpImpl(r, op, f));

@@ -13,9 +13,6 @@ Result<std::unique_ptr<OpImpl>> NewExecOp(BuildOpResolver* r, const llb::Op& op,
 Result<std::unique_ptr<OpImpl>> NewFileOp(BuildOpResolver* r, const llb::Op& op, const llb::FileOp& f);
 Result<std::unique_ptr<OpImpl>> NewMergeOp(BuildOpResolver* r, const llb::Op& op);
 
-// cp -a SRC/. DST/ (keeps owners, modes, times, xattrs, devices: overlay whiteouts).
-Status CopyTree(const std::string& src, const std::string& dst);
-
 // The snapshot key of a value ("" for scratch); InvalidArgument for contexts.
 Result<std::string> SnapshotKeyOf(const ValuePtr& v);
 
