@@ -25,6 +25,7 @@
 #include "cli/registry_cli.h"
 #include "exporter/exporter.h"
 #include "exporter/output.h"
+#include "fileop/unpack.h"
 #include "frontend/diagnostic.h"
 #include "frontend/dockerignore.h"
 #include "frontend/lower.h"
@@ -256,6 +257,31 @@ const char* ExportVertexName(exporter::OutputType t) {
   return "exporting to image";
 }
 
+// `kiln build -` (docker build -): stdin is the context as a tar (any compression
+// ADD extracts), or a Dockerfile alone with an empty context. Unpacked into a
+// temporary directory under ROOT/tmp that `holder` removes; f.context (and
+// f.file, relative to the context as docker reads it) are pointed into it.
+Status ContextFromStdin(BuildFlags& f, const std::string& root, std::optional<TempDir>& holder) {
+  if (f.file == "-") return Status::InvalidArgument("the context and the Dockerfile cannot both come from stdin")
+                         .WithHint("give the Dockerfile with -f PATH, or a context directory");
+  RETURN_IF_ERROR(MakeDirs(root + "/tmp", 0700));
+  ASSIGN_OR_RETURN(TempDir t, TempDir::Create("stdin-context", root + "/tmp"));
+  holder.emplace(std::move(t));
+  std::string data = holder->path() + "/stdin", ctx = holder->path() + "/context";
+  std::string in(std::istreambuf_iterator<char>(std::cin), {});
+  RETURN_IF_ERROR(WriteFileAtomic(data, in));
+  RETURN_IF_ERROR(MakeDirs(ctx, 0755));
+  if (fileop::IsArchive(data)) {
+    RETURN_IF_ERROR(fileop::Untar(data, ctx, ctx).WithContext("unpack the context from stdin"));
+    if (!f.file.empty() && f.file[0] != '/') f.file = ctx + "/" + f.file;
+  } else if (f.file.empty()) {
+    f.file = holder->path() + "/Dockerfile";
+    if (rename(data.c_str(), f.file.c_str()) != 0) return Status::FromErrno(errno, "rename", data);
+  }
+  f.context = ctx;
+  return Status::OK();
+}
+
 int RunBuild(GlobalOptions& g, BuildFlags& f) {
   const std::string root = g.ResolvedRoot();
   PhaseTimer timer;
@@ -309,6 +335,9 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   }
 
   // The Dockerfile.
+  static std::optional<TempDir> stdin_context;  // static: removed even when Fail() exits
+  if (f.context == "-")
+    if (Status st = ContextFromStdin(f, root, stdin_context); !st.ok()) Fail(st);
   struct stat cst;
   if (stat(f.context.c_str(), &cst) != 0 || !S_ISDIR(cst.st_mode))
     Fail(Status::NotFound("build context `" + f.context + "` is not a directory").WithHint("kiln build [flags] DIR"));
@@ -533,7 +562,7 @@ void RegisterBuild(CLI::App& app, GlobalOptions& g) {
       "  kiln build --target test --progress plain .\n"
       "  kiln build -o type=local,dest=out .\n"
       "  kiln build --secret id=npmrc,src=$HOME/.npmrc -o type=oci,dest=app.tar .");
-  cmd->add_option("context", f->context, "the build context directory")->required();
+  cmd->add_option("context", f->context, "the build context directory; - reads a tar of it (or a lone Dockerfile) from stdin")->required();
   cmd->add_option("-f,--file", f->file, "the Dockerfile (default: CONTEXT/Dockerfile; - reads stdin)");
   cmd->add_option("-t,--tag", f->tags, "name the image (repeatable)");
   cmd->add_option("--build-arg", f->build_args, "set a build argument K=V (K alone: from the environment)");
