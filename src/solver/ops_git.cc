@@ -117,7 +117,7 @@ class GitSourceOp : public OpImpl {
       commit_ = url_.ref;
     } else {
       std::string pattern = url_.ref.empty() ? "HEAD" : url_.ref;
-      ASSIGN_OR_RETURN(std::string out, Git(ctx, "", {"ls-remote", "--", url_.remote, pattern}));
+      ASSIGN_OR_RETURN(std::string out, Git(ctx, "", {"ls-remote", "--", url_.remote, pattern, pattern + "^{}"}));
       std::map<std::string, std::string> refs;  // name -> object
       std::istringstream in(out);
       std::string line;
