@@ -66,8 +66,11 @@ class GitSourceOp : public OpImpl {
     else
       checkout.insert(checkout.end(), {"--detach", commit_});
     RETURN_IF_ERROR(Git(ctx, tmp, checkout).status());
-    if (PathExists(tmp + "/.gitmodules"))
-      RETURN_IF_ERROR(Git(ctx, tmp, {"submodule", "update", "--init", "--recursive", "--depth=1"}).status());
+    if (PathExists(tmp + "/.gitmodules")) {
+      // Shallow where the submodule's server allows it, else in full.
+      ASSIGN_OR_RETURN(auto sub, TryGit(ctx, tmp, {"submodule", "update", "--init", "--recursive", "--depth=1"}));
+      if (sub.exit_code != 0) RETURN_IF_ERROR(Git(ctx, tmp, {"submodule", "update", "--init", "--recursive"}).status());
+    }
     if (!keep_git_dir_) RETURN_IF_ERROR(DropGitDirs(tmp));
 
     std::string src = url_.subdir.empty() ? tmp : tmp + "/" + url_.subdir;

@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -181,25 +182,46 @@ class HttpSourceOp : public OpImpl {
     return Status::OK();
   }
 
+  static Status CopyFile(const std::string& src, const std::string& dst) {
+    int in = open(src.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) return Status::FromErrno(errno, "open", src);
+    int out = open(dst.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0) {
+      int e = errno;
+      close(in);
+      return Status::FromErrno(e, "create", dst);
+    }
+    std::vector<char> buf(1 << 20);
+    Status st;
+    for (;;) {
+      ssize_t n = read(in, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        st = Status::FromErrno(errno, "read", src);
+        break;
+      }
+      if (n == 0) break;
+      for (ssize_t off = 0; off < n;) {
+        ssize_t w = write(out, buf.data() + off, static_cast<size_t>(n - off));
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) {
+          st = Status::FromErrno(errno, "write", dst);
+          break;
+        }
+        off += w;
+      }
+      if (!st.ok()) break;
+    }
+    close(in);
+    if (close(out) != 0 && st.ok()) st = Status::FromErrno(errno, "close", dst);
+    return st;
+  }
+
   // Moves (or copies) the download to `dst` with mode 0600 and its mtime.
   Status Place(const std::string& dst) {
     if (rename(tmp_.c_str(), dst.c_str()) != 0) {
       if (errno != EXDEV) return Status::FromErrno(errno, "rename", tmp_ + " -> " + dst);
-      ASSIGN_OR_RETURN(std::string data, ReadFile(tmp_));
-      int fd = open(dst.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (fd < 0) return Status::FromErrno(errno, "create", dst);
-      size_t off = 0;
-      while (off < data.size()) {
-        ssize_t n = write(fd, data.data() + off, data.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-          int e = errno;
-          close(fd);
-          return Status::FromErrno(e, "write", dst);
-        }
-        off += static_cast<size_t>(n);
-      }
-      if (close(fd) != 0) return Status::FromErrno(errno, "close", dst);
+      RETURN_IF_ERROR(CopyFile(tmp_, dst));
       unlink(tmp_.c_str());
     }
     tmp_.clear();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ADD <git URL>: a branch, an annotated tag, a commit SHA and #ref:subdir, over
 # git:// (git daemon) and dumb HTTP (a static file server over a bare repo);
-# --keep-git-dir keeps .git; modes are git's (0644/0755, symlinks kept); a new
+# submodules are checked out; --keep-git-dir keeps .git; modes are git's (0644/0755, symlinks kept); a new
 # commit on the branch invalidates only the steps that use it; a bad ref, a
 # missing subdir and a wrong --checksum fail clearly.
 # dockerd 20.10's built-in Dockerfile frontend cannot ADD a git URL (it takes
@@ -12,18 +12,11 @@ source "$SRC/tests/lib/build_base.sh"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 git_() { git -c user.email=t@example.com -c user.name=t -c init.defaultBranch=main "$@"; }
 
-repo="$WORK/work"; srv="$WORK/srv"; mkdir -p "$repo/bin" "$repo/sub/deep" "$srv"
-echo A1 > "$repo/a.txt"
-printf '#!/bin/sh\necho hi\n' > "$repo/bin/run.sh"; chmod 755 "$repo/bin/run.sh"
-echo S > "$repo/sub/s.txt"; echo D > "$repo/sub/deep/d.txt"
-ln -s a.txt "$repo/link"
-git_ -C "$repo" init -q
-git_ -C "$repo" add -A
-git_ -C "$repo" commit -qm one
-git_ -C "$repo" tag -a v1 -m v1
-c1=$(git -C "$repo" rev-parse HEAD)
-git_ clone -q --bare "$repo" "$srv/repo.git"
-git -C "$srv/repo.git" update-server-info
+repo="$WORK/work"; srv="$WORK/srv"; lib="$WORK/lib"; mkdir -p "$repo/bin" "$repo/sub/deep" "$srv" "$lib"
+# A second repository, used as a submodule.
+echo L > "$lib/l.txt"
+git_ -C "$lib" init -q && git_ -C "$lib" add -A && git_ -C "$lib" commit -qm lib
+git_ clone -q --bare "$lib" "$srv/lib.git"
 
 gport=$(free_port)
 git daemon --listen=127.0.0.1 --port="$gport" --base-path="$srv" --export-all --reuseaddr "$srv" >"$WORK/daemon.log" 2>&1 &
@@ -32,11 +25,21 @@ hport=$(free_port)
 python3 -m http.server --bind 127.0.0.1 --directory "$srv" "$hport" >"$WORK/http.log" 2>&1 &
 hs_pid=$!
 trap 'kill $gd_pid $hs_pid 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 50); do
-  git ls-remote "git://127.0.0.1:$gport/repo.git" >/dev/null 2>&1 &&
-    git ls-remote "http://127.0.0.1:$hport/repo.git" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+for _ in $(seq 50); do git ls-remote "git://127.0.0.1:$gport/lib.git" >/dev/null 2>&1 && break; sleep 0.1; done
+
+echo A1 > "$repo/a.txt"
+printf '#!/bin/sh\necho hi\n' > "$repo/bin/run.sh"; chmod 755 "$repo/bin/run.sh"
+echo S > "$repo/sub/s.txt"; echo D > "$repo/sub/deep/d.txt"
+ln -s a.txt "$repo/link"
+git_ -C "$repo" init -q
+git_ -C "$repo" submodule -q add "git://127.0.0.1:$gport/lib.git" lib
+git_ -C "$repo" add -A
+git_ -C "$repo" commit -qm one
+git_ -C "$repo" tag -a v1 -m v1
+c1=$(git -C "$repo" rev-parse HEAD)
+git_ clone -q --bare "$repo" "$srv/repo.git"
+git -C "$srv/repo.git" update-server-info
+for _ in $(seq 50); do git ls-remote "http://127.0.0.1:$hport/repo.git" >/dev/null 2>&1 && break; sleep 0.1; done
 G="git://127.0.0.1:$gport/repo.git"
 H="http://127.0.0.1:$hport/repo.git"
 
@@ -64,6 +67,8 @@ for d in branch tag commit sum; do
   [ "$(stat -c %a "$o/$d/a.txt")" = 644 ] || fail "/$d/a.txt mode"
   [ "$(readlink "$o/$d/link")" = a.txt ] || fail "/$d/link is not the symlink"
   [ -e "$o/$d/.git" ] && fail "/$d/.git kept without --keep-git-dir"
+  [ "$(cat "$o/$d/lib/l.txt")" = L ] || fail "/$d/lib: submodule not checked out"
+  [ -e "$o/$d/lib/.git" ] && fail "/$d/lib/.git kept without --keep-git-dir"
 done
 [ "$(cat "$o/sub/s.txt")" = S ] && [ "$(cat "$o/sub/deep/d.txt")" = D ] || fail "#main:sub content"
 [ -e "$o/sub/a.txt" ] && fail "#main:sub brought files from outside sub"
