@@ -557,6 +557,7 @@ void RegisterBuild(CLI::App& app, GlobalOptions& g) {
   cmd->footer(
       "Runs the Dockerfile's steps in parallel, each RUN isolated in Linux namespaces, with a\n"
       "content-addressed cache. Without -o the image goes into kiln's image store under its -t names.\n"
+      "ADD downloads http(s) URLs and checks out git repositories (with the host's git) from the host.\n"
       "Examples:\n"
       "  kiln build -t app:dev .\n"
       "  kiln build --target test --progress plain .\n"
