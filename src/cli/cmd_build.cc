@@ -37,6 +37,7 @@
 #include "registry/push.h"
 #include "runner/executor.h"
 #include "solver/build_result.h"
+#include "solver/cache_io.h"
 #include "solver/ops.h"
 #include "solver/progress_printer.h"
 #include "solver/scheduler.h"
@@ -48,7 +49,8 @@ namespace {
 struct BuildFlags {
   std::string context;
   std::string file;
-  std::vector<std::string> tags, build_args, no_cache_filter, secrets, ssh, labels, outputs, build_contexts;
+  std::vector<std::string> tags, build_args, no_cache_filter, secrets, ssh, labels, outputs, build_contexts, cache_to,
+      cache_from;
   std::string target, platform, network = "default", progress = "auto", iidfile, metadata_file;
   bool no_cache = false, pull = false, quiet = false, check = false, push = false;
   RegistryFlags reg;
@@ -316,6 +318,17 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   for (const auto& o : outputs)
     if (o.push && o.names.empty() && f.tags.empty())
       Fail(Status::InvalidArgument("push: the image has no name").WithHint("name it with -t REF or -o type=image,name=REF,push=true"));
+  std::vector<solver::CacheSpec> cache_to, cache_from;
+  for (const auto& c : f.cache_to) {
+    auto spec = solver::ParseCacheTo(c);
+    if (!spec.ok()) Fail(spec.status());
+    cache_to.push_back(*spec);
+  }
+  for (const auto& c : f.cache_from) {
+    auto spec = solver::ParseCacheFrom(c);
+    if (!spec.ok()) Fail(spec.status());
+    cache_from.push_back(*spec);
+  }
   std::map<std::string, solver::SecretSource> secrets;
   for (const auto& s : f.secrets) {
     auto sec = ParseSecret(s);
@@ -434,6 +447,16 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   deps.network = network;
   solver::BuildOpResolver resolver(deps);
   solver::SnapshotCache cache(metadata->get(), snapshotter->get());
+  // --cache-from: records without snapshots; their blobs are fetched on a hit.
+  solver::CacheImporter importer(metadata->get(), content->get(), &client);
+  for (const auto& spec : cache_from) {
+    auto n = importer.Import(spec);
+    if (!n.ok()) fprintf(stderr, "WARNING: --cache-from %s: %s (building without it)\n", spec.text.c_str(), n.status().ToString().c_str());
+    else spdlog::debug("build: imported {} cache records from {}", *n, spec.text);
+  }
+  if (!cache_from.empty())
+    cache.SetImport(content->get(), [&importer](const cache::LayerRecord& l) { return importer.Fetch(l); });
+  timer.Mark("cache import");
   auto progress = solver::NewProgressPrinter(*mode, stderr);
   solver::SolveOptions so;
   so.max_parallelism = f.max_parallelism;
@@ -441,6 +464,7 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   auto watcher = std::make_unique<SignalWatcher>(&scheduler);
 
   std::string snapshot;
+  std::vector<std::string> solved_keys;
   if (def->output) {
     auto res = scheduler.Solve(*def, {*def->output});
     if (!res.ok()) {
@@ -455,9 +479,19 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
     auto key = solver::SnapshotKeyOfValue(res->outputs[0]);
     if (!key.ok()) Fail(key.status());
     snapshot = *key;
+    for (const auto& [op, k] : res->keys) solved_keys.push_back(k);
   }
   watcher.reset();
   timer.Mark("solve");
+
+  // --cache-to type=inline: the records of the image's own steps go into its config.
+  for (const auto& spec : cache_to) {
+    if (spec.type != solver::CacheSpec::Type::kInline) continue;
+    auto recs = solver::CollectCacheRecords(&resolver, solved_keys, snapshot, false);
+    if (!recs.ok()) Fail(recs.status().WithContext("--cache-to type=inline"));
+    def->image_config[cache::kCacheExportKey] = cache::CacheRecordsToJson(*recs)[cache::kCacheExportKey];
+    break;
+  }
 
   // Export.
   solver::SnapshotBuildResult result(&resolver, snapshot, def->image_config);
@@ -508,6 +542,25 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
     }
   }
   for (auto& ev : evs) {
+    ev.kind = solver::ProgressEvent::Kind::kDone;
+    progress->Event(ev);
+  }
+  // --cache-to type=local / type=registry, after the image.
+  for (const auto& spec : cache_to) {
+    if (spec.type == solver::CacheSpec::Type::kInline) continue;
+    solver::ProgressEvent ev;
+    ev.vertex = "export:cache:" + spec.text;
+    ev.name = std::string("exporting cache to ") + (spec.type == solver::CacheSpec::Type::kLocal ? "client directory" : "registry");
+    ev.kind = solver::ProgressEvent::Kind::kStarted;
+    progress->Event(ev);
+    evs.push_back(ev);
+    auto recs = solver::CollectCacheRecords(&resolver, solved_keys, snapshot, spec.max);
+    Status st = recs.ok() ? solver::ExportCache(spec, *recs, *content_ptr, client) : recs.status();
+    if (!st.ok()) {
+      fail_export(st);
+      fprintf(stderr, "ERROR: failed to export cache: %s\n", st.ToString().c_str());
+      return 1;
+    }
     ev.kind = solver::ProgressEvent::Kind::kDone;
     progress->Event(ev);
   }
@@ -581,6 +634,16 @@ void RegisterBuild(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("-q,--quiet", f->quiet, "print only the image ID");
   cmd->add_option("--iidfile", f->iidfile, "write the image ID (config digest) to this file");
   cmd->add_option("--metadata-file", f->metadata_file, "write the build result's metadata (JSON) to this file");
+  cmd->add_option("--cache-to", f->cache_to,
+                  "export the build cache (repeatable; buildx syntax): type=registry,ref=REF[,mode=min|max]\n"
+                  "(an OCI manifest of the layer blobs and kiln's cache records, pushed to REF),\n"
+                  "type=local,dest=DIR[,mode=min|max] (the same as an OCI layout in DIR), or type=inline\n"
+                  "(the records of the image's own steps in its config). mode=min (default): the final\n"
+                  "image's steps; mode=max: every step of the build");
+  cmd->add_option("--cache-from", f->cache_from,
+                  "use an exported build cache (repeatable): type=registry,ref=REF, REF (the same; an image\n"
+                  "pushed with --cache-to type=inline works too) or type=local,src=DIR. Layers are fetched\n"
+                  "only for steps that hit; a missing or broken cache only warns");
   cmd->add_option("--build-context", f->build_contexts, "extra named context NAME=DIR or NAME=docker-image://REF");
   cmd->add_flag("--push", f->push,
                 "push the image to its registry after building (= -o type=registry; with -o, every\n"
