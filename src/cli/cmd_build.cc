@@ -40,6 +40,7 @@
 #include "solver/cache_io.h"
 #include "solver/ops.h"
 #include "solver/progress_printer.h"
+#include "solver/remote_context.h"
 #include "solver/scheduler.h"
 #include "solver/snapshot_cache.h"
 
@@ -284,6 +285,36 @@ Status ContextFromStdin(BuildFlags& f, const std::string& root, std::optional<Te
   return Status::OK();
 }
 
+// `kiln build URL` (docker build's remote contexts): a git repository checked out
+// as ADD <git URL> does (#ref:subdir picks the ref and the context directory), or
+// an http(s) tarball (any compression ADD extracts; anything else is a lone
+// Dockerfile), fetched into a temporary directory under ROOT/tmp that `holder`
+// removes. -f is relative to the fetched context.
+Status ContextFromUrl(BuildFlags& f, const std::string& root, std::optional<TempDir>& holder) {
+  RETURN_IF_ERROR(MakeDirs(root + "/tmp", 0700));
+  ASSIGN_OR_RETURN(TempDir t, TempDir::Create("url-context", root + "/tmp"));
+  holder.emplace(std::move(t));
+  std::string ctx;
+  if (solver::IsGitContextUrl(f.context)) {
+    ASSIGN_OR_RETURN(ctx, solver::FetchGitContext(f.context, holder->path() + "/git"));
+  } else {
+    std::string data = holder->path() + "/download";
+    ctx = holder->path() + "/context";
+    RETURN_IF_ERROR(solver::DownloadHttpFile(f.context, data));
+    RETURN_IF_ERROR(MakeDirs(ctx, 0755));
+    if (fileop::IsArchive(data)) {
+      RETURN_IF_ERROR(fileop::Untar(data, ctx, ctx).WithContext("unpack the context from " + f.context));
+    } else if (f.file.empty()) {
+      f.file = holder->path() + "/Dockerfile";
+      if (rename(data.c_str(), f.file.c_str()) != 0) return Status::FromErrno(errno, "rename", data);
+    }
+  }
+  if (!f.file.empty() && f.file != "-" && f.file[0] != '/' && f.file.rfind(holder->path(), 0) != 0)
+    f.file = ctx + "/" + f.file;
+  f.context = ctx;
+  return Status::OK();
+}
+
 int RunBuild(GlobalOptions& g, BuildFlags& f) {
   const std::string root = g.ResolvedRoot();
   PhaseTimer timer;
@@ -351,6 +382,8 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   static std::optional<TempDir> stdin_context;  // static: removed even when Fail() exits
   if (f.context == "-")
     if (Status st = ContextFromStdin(f, root, stdin_context); !st.ok()) Fail(st);
+  if (solver::IsGitContextUrl(f.context) || solver::IsHttpContextUrl(f.context))
+    if (Status st = ContextFromUrl(f, root, stdin_context); !st.ok()) Fail(st);
   struct stat cst;
   if (stat(f.context.c_str(), &cst) != 0 || !S_ISDIR(cst.st_mode))
     Fail(Status::NotFound("build context `" + f.context + "` is not a directory").WithHint("kiln build [flags] DIR"));
@@ -616,7 +649,9 @@ void RegisterBuild(CLI::App& app, GlobalOptions& g) {
       "  kiln build --target test --progress plain .\n"
       "  kiln build -o type=local,dest=out .\n"
       "  kiln build --secret id=npmrc,src=$HOME/.npmrc -o type=oci,dest=app.tar .");
-  cmd->add_option("context", f->context, "the build context directory; - reads a tar of it (or a lone Dockerfile) from stdin")->required();
+  cmd->add_option("context", f->context, "the build context: a directory; - reads a tar of it (or a lone Dockerfile) from\n"
+                  "stdin; a git URL (https://host/repo.git#REF:DIR, git://..., git@host:path) is checked\n"
+                  "out; an http(s) URL of a tarball (any compression) is downloaded and unpacked")->required();
   cmd->add_option("-f,--file", f->file, "the Dockerfile (default: CONTEXT/Dockerfile; - reads stdin)");
   cmd->add_option("-t,--tag", f->tags, "name the image (repeatable)");
   cmd->add_option("--build-arg", f->build_args, "set a build argument K=V (K alone: from the environment)");

@@ -16,6 +16,7 @@
 
 #include "base/fs.h"
 #include "solver/git_url.h"
+#include "solver/remote_context.h"
 #include "solver/ops_internal.h"
 #include "solver/subprocess.h"
 
@@ -56,6 +57,24 @@ class GitSourceOp : public OpImpl {
       std::string dir;
       ~Cleanup() { (void)RemoveAll(dir); }
     } cleanup{tmp};
+    RETURN_IF_ERROR(Checkout(ctx, tmp));
+
+    std::string src = url_.subdir.empty() ? tmp : tmp + "/" + url_.subdir;
+    struct stat st;
+    if (lstat(src.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      return Status::NotFound(verb_ + what_ + ": directory `" + url_.subdir + "` not found at commit " + commit_)
+          .WithHint("the part after `:` in #REF:DIR names a directory of the repository");
+    ASSIGN_OR_RETURN(auto active, ActiveSnapshot::Prepare(r_, ""));
+    ASSIGN_OR_RETURN(std::string dir, active->Dir());
+    ASSIGN_OR_RETURN(auto cp, RunCommand({"cp", "-a", "--", src + "/.", dir + "/"}, "", {}, ctx.cancel));
+    if (cp.exit_code != 0) return Status::IOError("copying the checkout of " + what_ + ": " + Trim(cp.err));
+    ASSIGN_OR_RETURN(std::string key, active->Commit());
+    return std::vector<ValuePtr>{std::make_shared<SnapshotValue>(key)};
+  }
+
+  // Checks the resolved commit out into `tmp` (created), submodules included;
+  // .git directories are dropped unless kept.
+  Status Checkout(const OpContext& ctx, const std::string& tmp) {
     RETURN_IF_ERROR(MakeDirs(tmp, 0755));
     RETURN_IF_ERROR(Git(ctx, tmp, {"init", "-q"}).status());
     RETURN_IF_ERROR(Git(ctx, tmp, {"remote", "add", "origin", url_.remote}).status());
@@ -72,18 +91,25 @@ class GitSourceOp : public OpImpl {
       if (sub.exit_code != 0) RETURN_IF_ERROR(Git(ctx, tmp, {"submodule", "update", "--init", "--recursive"}).status());
     }
     if (!keep_git_dir_) RETURN_IF_ERROR(DropGitDirs(tmp));
+    return Status::OK();
+  }
 
-    std::string src = url_.subdir.empty() ? tmp : tmp + "/" + url_.subdir;
+  // For FetchGitContext: messages name the build context instead of ADD.
+  static Result<std::string> CheckoutContext(const std::string& url, const std::string& dir, CancelToken* cancel) {
+    ASSIGN_OR_RETURN(GitUrl u, ParseGitUrl(url));
+    GitSourceOp op(nullptr, u, llb::SourceOp{});
+    op.verb_ = "build context ";
+    OpContext ctx;
+    ctx.cancel = cancel;
+    ctx.log = [](std::string_view) {};
+    RETURN_IF_ERROR(op.Resolve(ctx));
+    RETURN_IF_ERROR(op.Checkout(ctx, dir));
+    std::string src = u.subdir.empty() ? dir : dir + "/" + u.subdir;
     struct stat st;
     if (lstat(src.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-      return Status::NotFound("ADD " + what_ + ": directory `" + url_.subdir + "` not found at commit " + commit_)
+      return Status::NotFound(op.verb_ + op.what_ + ": directory `" + u.subdir + "` not found at commit " + op.commit_)
           .WithHint("the part after `:` in #REF:DIR names a directory of the repository");
-    ASSIGN_OR_RETURN(auto active, ActiveSnapshot::Prepare(r_, ""));
-    ASSIGN_OR_RETURN(std::string dir, active->Dir());
-    ASSIGN_OR_RETURN(auto cp, RunCommand({"cp", "-a", "--", src + "/.", dir + "/"}, "", {}, ctx.cancel));
-    if (cp.exit_code != 0) return Status::IOError("copying the checkout of " + what_ + ": " + Trim(cp.err));
-    ASSIGN_OR_RETURN(std::string key, active->Commit());
-    return std::vector<ValuePtr>{std::make_shared<SnapshotValue>(key)};
+    return src;
   }
 
  private:
@@ -94,7 +120,7 @@ class GitSourceOp : public OpImpl {
     if (r->exit_code != 0) {
       std::string cmd = "git";
       for (const auto& a : args) cmd += " " + (a == url_.remote ? RedactGitRemote(a) : a);
-      return Status::Unavailable("ADD " + what_ + ": `" + cmd + "` failed: " + Trim(r->err));
+      return Status::Unavailable(verb_ + what_ + ": `" + cmd + "` failed: " + Trim(r->err));
     }
     return r->out;
   }
@@ -143,7 +169,7 @@ class GitSourceOp : public OpImpl {
         break;
       }
       if (commit_.empty())
-        return Status::NotFound("ADD " + what_ + ": ref `" + pattern + "` not found in " + RedactGitRemote(url_.remote))
+        return Status::NotFound(verb_ + what_ + ": ref `" + pattern + "` not found in " + RedactGitRemote(url_.remote))
             .WithHint("use a branch, a tag or a full commit SHA after `#`");
     }
     if (!checksum_.empty()) {
@@ -151,7 +177,7 @@ class GitSourceOp : public OpImpl {
         return checksum_.size() >= 7 && obj.rfind(checksum_, 0) == 0;
       };
       if (!matches(commit_) && !(tag_object_.size() && matches(tag_object_)))
-        return Status::InvalidArgument("ADD " + what_ + ": checksum mismatch: expected " + checksum_ + ", got commit " +
+        return Status::InvalidArgument(verb_ + what_ + ": checksum mismatch: expected " + checksum_ + ", got commit " +
                                        commit_)
             .WithHint("--checksum must be the commit SHA the ref names");
     }
@@ -176,7 +202,7 @@ class GitSourceOp : public OpImpl {
       if (have.ok() && have->exit_code == 0) return Status::OK();
       last_err = "commit " + commit_ + " is not in what the server sent";
     }
-    return Status::Unavailable("ADD " + what_ + ": fetching commit " + commit_ + " failed: " + last_err);
+    return Status::Unavailable(verb_ + what_ + ": fetching commit " + commit_ + " failed: " + last_err);
   }
 
   static Status DropGitDirs(const std::string& root) {
@@ -197,10 +223,16 @@ class GitSourceOp : public OpImpl {
   GitUrl url_;
   bool keep_git_dir_ = false;
   std::string checksum_, what_;
+  std::string verb_ = "ADD ";
   std::string commit_, ref_name_, tag_object_;
 };
 
 }  // namespace
+
+Result<std::string> FetchGitContext(const std::string& url, const std::string& dir) {
+  CancelToken cancel;
+  return GitSourceOp::CheckoutContext(url, dir, &cancel);
+}
 
 Result<std::unique_ptr<OpImpl>> NewGitSourceOp(BuildOpResolver* r, const llb::SourceOp& src) {
   std::string id = src.identifier.substr(std::string("git://").size());
