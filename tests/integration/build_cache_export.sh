@@ -117,6 +117,18 @@ kb --cache-from "$R/t/none:1" --cache-from "type=local,src=$WORK/nothing" "$ctx"
   { cat "$WORK/h.log"; fail "a missing cache source failed the build"; }
 grep -q "WARNING: --cache-from $R/t/none:1" "$WORK/h.log" || { cat "$WORK/h.log"; fail "no warning for a missing cache ref"; }
 ran id "$WORK/h.log" || fail "a missing cache: the steps did not run"
+# Records whose blobs are gone from the cache are misses (warned), not errors.
+cp -r "$WORK/lcache" "$WORK/lcache-broken"
+python3 -c '
+import json, os, sys
+d = sys.argv[1]
+b = lambda x: os.path.join(d, "blobs/sha256", x.split(":")[1])
+m = json.load(open(b(json.load(open(os.path.join(d, "index.json")))["manifests"][0]["digest"])))
+for l in m["layers"]: os.unlink(b(l["digest"]))' "$WORK/lcache-broken"
+fresh_root 8
+kb --cache-from "type=local,src=$WORK/lcache-broken" "$ctx" >"$WORK/j.log" 2>&1 || { cat "$WORK/j.log"; fail "missing cache blobs failed the build"; }
+ran id "$WORK/j.log" || { cat "$WORK/j.log"; fail "missing cache blobs: the step did not run"; }
+grep -q "not usable" "$WORK/j.log" || { cat "$WORK/j.log"; fail "missing cache blobs: no warning"; }
 # Bad flags: a clear error, exit 1.
 if "$KILN" build --cache-to type=local,dest=x,colour=red "$ctx" >"$WORK/i.log" 2>&1; then fail "unknown attribute accepted"; fi
 grep -q 'unknown attribute `colour`' "$WORK/i.log" || { cat "$WORK/i.log"; fail "unknown attribute: message"; }
