@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/oci.h"
 #include "base/reference.h"
+#include "cache/layer_compress.h"
 #include "cache/layer_writer.h"
 #include "registry/push.h"
 #include "registry/repository.h"
@@ -87,12 +88,17 @@ Result<CacheSpec> ParseCache(const std::string& s, bool to) {
   return spec;
 }
 
-// A snapshot's layer, whatever its compression when one is stored; else a new gzip one.
+// A snapshot's stored layer blob: gzip first, else zstd (a pulled layer is kept as
+// pulled, as the image exporter keeps it); an uncompressed or missing one is
+// written anew as gzip.
 Result<cache::LayerRecord> LayerOfSnapshot(const BuildDeps& d, const std::string& snapshot) {
   auto recs = d.metadata->SnapshotLayers(snapshot);
   if (recs.ok())
-    for (const auto& rec : *recs)
-      if (d.content->Has(rec.digest)) return rec;
+    for (auto want : {cache::Compression::kGzip, cache::Compression::kZstd})
+      for (const auto& rec : *recs) {
+        auto c = cache::CompressionOfMediaType(rec.media_type);
+        if (c.ok() && *c == want && d.content->Has(rec.digest)) return rec;
+      }
   ASSIGN_OR_RETURN(auto in, d.snapshotter->DiffInputs(snapshot));
   cache::LayerOptions lo;
   lo.compression = cache::Compression::kGzip;
