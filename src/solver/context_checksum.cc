@@ -212,6 +212,18 @@ Status ContextChecksummer::Save() {
   return Status::OK();
 }
 
+std::optional<std::string> ContextChecksummer::FileDigest(const std::string& rel, const struct stat* st) {
+  std::lock_guard l(mu_);
+  auto it = cache_.find(rel);
+  if (it == cache_.end()) return std::nullopt;
+  const Entry& e = it->second;
+  if (!e.checked || !S_ISREG(e.mode) || e.hash.empty()) return std::nullopt;
+  if (st && (e.ino != st->st_ino || e.size != static_cast<uint64_t>(st->st_size) || e.mtime_ns != Ns(st->st_mtim)))
+    return std::nullopt;
+  if (e.xattrs.empty()) return e.hash;
+  return Sha256Hex(e.hash + '\0' + e.xattrs);
+}
+
 Status ContextChecksummer::Add(const std::string& rel, const struct stat& st, std::map<std::string, Collected>& out) {
   auto [it, inserted] = out.try_emplace(rel);
   if (!inserted) return Status::OK();
@@ -365,6 +377,9 @@ Result<std::string> ContextChecksummer::Checksum(const std::vector<std::string>&
   for (auto& st : errs) RETURN_IF_ERROR(st);
   files_hashed_ += std::count_if(stale.begin(), stale.end(), [](auto& p) { return S_ISREG(p.second->st.st_mode); });
   if (!stale.empty()) dirty_ = true;
+
+  for (auto& [rel, c] : picked)
+    if (c.entry) c.entry->checked = true;
 
   Sha256 sum;
   for (const auto& [rel, c] : picked) {
