@@ -152,7 +152,7 @@ Status Copier::CopyEntry(const std::string& src, const std::string& rel, const s
   }
   if (!is_dir) {
     if (include) RETURN_IF_ERROR(CreateParentDirs(src, rel, target, overwrite_meta));
-    if (S_ISREG(st.st_mode) && opts_.hooks && opts_.hooks->same_content) {
+    if (S_ISREG(st.st_mode) && opts_.hooks && opts_.hooks->existing_copy) {
       ASSIGN_OR_RETURN(bool kept, KeepExisting(src, st, target));
       if (kept) {
         Done(src, st, target);
@@ -195,26 +195,20 @@ Status Copier::CopyEntry(const std::string& src, const std::string& rel, const s
 }
 
 Result<bool> Copier::KeepExisting(const std::string& src, const struct stat& st, const std::string& target) {
-  struct stat tst;
-  if (lstat(target.c_str(), &tst) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return false;
-    return Status::FromErrno(errno, "stat", target);
-  }
-  if (!S_ISREG(tst.st_mode)) return false;
+  std::optional<struct stat> existing = opts_.hooks->existing_copy(src, st, target);
+  if (!existing || !S_ISREG(existing->st_mode)) return false;
+  const struct stat& tst = *existing;
   auto src_key = std::make_pair(st.st_dev, st.st_ino);
   auto dst_key = std::make_pair(tst.st_dev, tst.st_ino);
   // Hard links: a second name of a source inode must be a link to its first copy.
-  if (st.st_nlink > 1) {
-    if (auto it = inodes_.find(src_key); it != inodes_.end()) {
-      struct stat first;
-      return lstat(it->second.c_str(), &first) == 0 && first.st_ino == tst.st_ino && first.st_dev == tst.st_dev;
-    }
+  if (st.st_nlink > 1 && inodes_.count(src_key)) {
+    auto it = kept_first_.find(src_key);
+    return it != kept_first_.end() && it->second == tst.st_ino;
   }
   // ...and an inode kept for one source must not stand for another.
   if (auto it = opts_.hooks->kept.find(dst_key); it != opts_.hooks->kept.end()) {
     if (it->second.first != serial_ || it->second.second != src_key) return false;
   }
-  if (!opts_.hooks->same_content(src, st, target, tst)) return false;
   // The metadata CopyFileInfo would give.
   uid_t uid = st.st_uid;
   gid_t gid = st.st_gid;
@@ -231,7 +225,10 @@ Result<bool> Copier::KeepExisting(const std::string& src, const struct stat& st,
       tst.st_mtim.tv_sec != mtime.tv_sec || tst.st_mtim.tv_nsec != mtime.tv_nsec)
     return false;
   opts_.hooks->kept[dst_key] = {serial_, src_key};
-  if (st.st_nlink > 1) inodes_[src_key] = target;
+  if (st.st_nlink > 1) {
+    inodes_[src_key] = target;
+    kept_first_[src_key] = tst.st_ino;
+  }
   return true;
 }
 

@@ -26,15 +26,14 @@ namespace kiln::fileop {
 // Hooks for incremental copies (solver/copy_index.h): the destination may already
 // hold some of the files, as hard links to an earlier result's files.
 struct CopyHooks {
-  // For a regular file `src` (lstat `st`) about to be copied onto the existing regular
-  // file `target` (lstat `tst`): whether `target` is known to hold exactly `src`'s
-  // content and xattrs. The copier then keeps `target` (writes nothing, not even its
+  // For a regular file `src` (lstat `st`) about to be copied to `target`: when the
+  // caller knows `target` exists and holds exactly `src`'s content and xattrs, its
+  // lstat; else nullopt. The copier then keeps `target` (writes nothing, not even its
   // metadata) when its owner, mode and mtime are also what the copy would give and
   // hard links stay as a full copy makes them; else it replaces `target` (unlink,
   // create), never writing through the existing inode.
-  std::function<bool(const std::string& src, const struct stat& st, const std::string& target,
-                     const struct stat& tst)>
-      same_content;
+  std::function<std::optional<struct stat>(const std::string& src, const struct stat& st, const std::string& target)>
+      existing_copy;
   // Called for every entry (any type) written or kept, once its metadata is final.
   std::function<void(const std::string& src, const struct stat& st, const std::string& target)> done;
   // Kept target inodes -> (the copier that kept one, its source inode): a full copy
@@ -95,6 +94,7 @@ class Copier {
   CopyOptions opts_;
   uint64_t serial_ = 0;
   std::map<std::pair<dev_t, ino_t>, std::string> inodes_;  // hard links: first copy of each inode
+  std::map<std::pair<dev_t, ino_t>, ino_t> kept_first_;     // ...when that first copy was kept
 };
 
 // Copies a regular file's bytes (reflink, copy_file_range, or read/write).

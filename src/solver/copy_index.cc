@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
 #include <unordered_set>
+
+#include <oneapi/tbb/parallel_for.h>
 
 #include "base/digest.h"
 #include "base/fs.h"
@@ -100,22 +103,41 @@ Result<UpperClone> UpperClone::Clone(const CopyIndex& prev, const std::string& p
     c.dirs_.push_back(rel);
     return true;
   };
+  // Directories first (one thread), then the links, a directory per task (links
+  // into one directory serialize on its lock anyway).
+  std::vector<std::vector<const CopyIndex::File*>> groups;
+  std::unordered_map<std::string, size_t> group_of;
   for (const auto& f : prev.files) {
-    if (f.dest.empty() || f.dest[0] == '/' || f.dest.find("..") != std::string::npos) continue;
+    if (f.dest.empty() || f.dest[0] == '/' || ("/" + f.dest + "/").find("/../") != std::string::npos) continue;
     auto d = digest_of(f.src);
     if (!d || *d != f.digest) continue;
-    std::string from = prev_upper + "/" + f.dest, to = upper + "/" + f.dest;
-    struct stat st;
-    if (lstat(from.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    ASSIGN_OR_RETURN(bool dir_ok, make_dir(Parent(f.dest)));
-    if (!dir_ok) continue;
-    if (link(from.c_str(), to.c_str()) != 0) {
-      if (errno == ENOENT || errno == EEXIST) continue;
-      return Status::FromErrno(errno, "create hard link", to + " => " + from);
+    std::string dir = Parent(f.dest);
+    auto [it, fresh] = group_of.try_emplace(dir, groups.size());
+    if (fresh) {
+      ASSIGN_OR_RETURN(bool dir_ok, make_dir(dir));
+      groups.emplace_back();
+      if (!dir_ok) continue;  // an empty group: nothing of it is linked
     }
-    c.digests_[st.st_ino] = *d;
-    c.files_.emplace_back(f.dest, st.st_ino);
+    if (made.count(dir)) groups[it->second].push_back(&f);
   }
+  std::vector<std::vector<std::pair<const CopyIndex::File*, struct stat>>> linked(groups.size());
+  std::vector<Status> errs(groups.size());
+  tbb::parallel_for(size_t(0), groups.size(), [&](size_t g) {
+    for (const CopyIndex::File* f : groups[g]) {
+      std::string from = prev_upper + "/" + f->dest, to = upper + "/" + f->dest;
+      struct stat st;
+      if (lstat(from.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (link(from.c_str(), to.c_str()) != 0) {
+        if (errno == ENOENT || errno == EEXIST) continue;
+        errs[g] = Status::FromErrno(errno, "create hard link", to + " => " + from);
+        return;
+      }
+      linked[g].emplace_back(f, st);
+    }
+  });
+  for (auto& e : errs) RETURN_IF_ERROR(e);
+  for (auto& g : linked)
+    for (auto& [f, st] : g) c.files_.emplace(f->dest, Cloned{f->digest, st});
   // Linking changed the directories' times; restore them (children first does not
   // matter: setting a directory's times leaves its parent's alone).
   for (const auto& t : times)
@@ -124,20 +146,14 @@ Result<UpperClone> UpperClone::Clone(const CopyIndex& prev, const std::string& p
   return c;
 }
 
-std::optional<std::string> UpperClone::DigestOf(ino_t ino) const {
-  auto it = digests_.find(ino);
-  if (it == digests_.end()) return std::nullopt;
-  return it->second;
-}
-
-Status UpperClone::Prune(const std::set<std::string>& visited) {
+Status UpperClone::Prune(const std::unordered_set<std::string>& visited) {
   std::vector<std::string> files;
-  for (const auto& [rel, ino] : files_) {
+  for (const auto& [rel, cloned] : files_) {
     if (visited.count(rel)) continue;
     struct stat st;
     std::string p = upper_ + "/" + rel;
     // Gone (the copy removed a directory holding it) or replaced: not ours to remove.
-    if (lstat(p.c_str(), &st) != 0 || st.st_ino != ino) continue;
+    if (lstat(p.c_str(), &st) != 0 || st.st_ino != cloned.st.st_ino) continue;
     files.push_back(p);
   }
   std::vector<std::string> dirs;

@@ -12,6 +12,7 @@
 // inodes (recorded with MetadataStore::PutSnapshotOrigin).
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -20,6 +21,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/status.h"
@@ -57,21 +59,26 @@ class UpperClone {
   static Result<UpperClone> Clone(const CopyIndex& prev, const std::string& prev_upper, const std::string& upper,
                                   const std::function<std::optional<std::string>(const std::string&)>& digest_of);
 
-  // The digest of the cloned file with inode `ino`, or nullopt when `ino` is not
-  // one of the clones.
-  std::optional<std::string> DigestOf(ino_t ino) const;
+  struct Cloned {
+    std::string digest;  // its source's digest
+    struct stat st;      // lstat of the file (in the earlier result's upper dir)
+  };
+  // The clone at `rel` (relative like CopyIndex::File::dest), or nullptr.
+  const Cloned* Find(const std::string& rel) const {
+    auto it = files_.find(rel);
+    return it == files_.end() ? nullptr : &it->second;
+  }
   size_t files() const { return files_.size(); }
 
   // After the copy (unmounted): removes from the upper dir the cloned files at paths
   // the copy did not produce (`visited`, relative like CopyIndex::File::dest), then
   // the created directories left empty that the copy did not produce either. The
   // times of the directories holding them are kept.
-  Status Prune(const std::set<std::string>& visited);
+  Status Prune(const std::unordered_set<std::string>& visited);
 
  private:
   std::string upper_;
-  std::unordered_map<ino_t, std::string> digests_;      // cloned inode -> digest
-  std::vector<std::pair<std::string, ino_t>> files_;   // cloned files (relative path, inode)
+  std::unordered_map<std::string, Cloned> files_;      // cloned files by relative path
   std::vector<std::string> dirs_;                      // directories created (relative)
 };
 

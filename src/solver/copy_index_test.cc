@@ -65,8 +65,10 @@ TEST(UpperClone, LinksUnchangedFilesAndPrunesUnvisited) {
   EXPECT_EQ(clone->files(), 2u);  // same, sub/gone; not changed, not missing
   EXPECT_EQ(Ino(upper + "/ctx/same"), Ino(prev + "/ctx/same"));
   EXPECT_FALSE(PathExists(upper + "/ctx/changed"));
-  EXPECT_EQ(clone->DigestOf(Ino(prev + "/ctx/same")).value_or(""), "D1");
-  EXPECT_FALSE(clone->DigestOf(Ino(prev + "/ctx/changed")).has_value());
+  ASSERT_NE(clone->Find("ctx/same"), nullptr);
+  EXPECT_EQ(clone->Find("ctx/same")->digest, "D1");
+  EXPECT_EQ(clone->Find("ctx/same")->st.st_ino, Ino(prev + "/ctx/same"));
+  EXPECT_EQ(clone->Find("ctx/changed"), nullptr);
   struct stat st;
   ASSERT_EQ(lstat((upper + "/ctx/sub").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0750u);
