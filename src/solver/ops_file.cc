@@ -39,7 +39,7 @@ class FileOpImpl : public OpImpl {
     ASSIGN_OR_RETURN(std::string parent, SnapshotKeyOf(input(f_.dest)));
     Incremental inc;
     if (IncrementalEligible(ctx, inc)) {
-      if (!ctx.ignore_cache && r_->deps().snapshotter->Kind() == "overlayfs") {
+      if (!ctx.ignore_cache) {
         auto t0 = std::chrono::steady_clock::now();
         auto res = RunIncremental(ctx, parent, inc);
         if (res.ok()) {
@@ -125,10 +125,12 @@ class FileOpImpl : public OpImpl {
     }
   };
 
-  // Whether this op may be copied incrementally: every action copies from one build
-  // context (no archives to unpack, no --parents), and the scheduler gave a similar key.
+  // Whether this op may be copied incrementally (and so keeps a copy index): the
+  // snapshotter is overlayfs, every action copies from one build context (no archives
+  // to unpack, no --parents), and the scheduler gave a similar key.
   bool IncrementalEligible(const OpContext& ctx, Incremental& inc) {
     if (ctx.similar_key.empty() || f_.actions.empty()) return false;
+    if (r_->deps().snapshotter->Kind() != "overlayfs") return false;  // needs an upper dir to clone into
     int source = -1;
     for (const auto& a : f_.actions) {
       auto* c = std::get_if<llb::CopyAction>(&a);
