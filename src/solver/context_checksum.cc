@@ -235,6 +235,15 @@ Status ContextChecksummer::Add(const std::string& rel, const struct stat& st, st
 }
 
 Status ContextChecksummer::Walk(const std::string& rel, std::map<std::string, Collected>& out) {
+  std::vector<std::pair<std::string, struct stat>> found;
+  RETURN_IF_ERROR(Gather(rel, found));
+  for (const auto& [child, st] : found) RETURN_IF_ERROR(Add(child, st, out));
+  return Status::OK();
+}
+
+// The lstat calls dominate a walk over an unchanged context: subdirectories are
+// listed in parallel (the filters are read-only; the results are added by Walk).
+Status ContextChecksummer::Gather(const std::string& rel, std::vector<std::pair<std::string, struct stat>>& found) const {
   std::string path = opts_.dir + "/" + rel;
   DIR* d = opendir(path.c_str());
   if (!d) return Status::FromErrno(errno, "read directory", path);
@@ -244,6 +253,7 @@ Status ContextChecksummer::Walk(const std::string& rel, std::map<std::string, Co
     if (n != "." && n != "..") names.push_back(std::move(n));
   }
   closedir(d);
+  std::vector<std::string> subdirs;
   for (const auto& n : names) {
     std::string child = Join(rel, n);
     struct stat st;
@@ -254,12 +264,19 @@ Status ContextChecksummer::Walk(const std::string& rel, std::map<std::string, Co
     bool excluded = excludes_.Matches(child);
     if (S_ISDIR(st.st_mode)) {
       if (excluded && !excludes_.MayReinclude(child)) continue;
-      if (!excluded) RETURN_IF_ERROR(Add(child, st, out));
-      RETURN_IF_ERROR(Walk(child, out));
+      if (!excluded) found.emplace_back(child, st);
+      subdirs.push_back(std::move(child));
     } else if (!Excluded(child)) {
-      RETURN_IF_ERROR(Add(child, st, out));
+      found.emplace_back(std::move(child), st);
     }
   }
+  if (subdirs.empty()) return Status::OK();
+  std::vector<std::vector<std::pair<std::string, struct stat>>> below(subdirs.size());
+  std::vector<Status> errs(subdirs.size());
+  tbb::parallel_for(size_t(0), subdirs.size(), [&](size_t i) { errs[i] = Gather(subdirs[i], below[i]); });
+  for (const auto& e : errs) RETURN_IF_ERROR(e);
+  for (auto& b : below)
+    for (auto& x : b) found.push_back(std::move(x));
   return Status::OK();
 }
 

@@ -71,6 +71,7 @@ class ContextChecksummer {
   Status LoadCache();
   Status Select(const std::string& selector, std::map<std::string, Collected>& out, int depth);
   Status Walk(const std::string& rel, std::map<std::string, Collected>& out);
+  Status Gather(const std::string& rel, std::vector<std::pair<std::string, struct ::stat>>& found) const;
   Status Add(const std::string& rel, const struct ::stat& st, std::map<std::string, Collected>& out);
   Status Expand(const std::string& base, const std::vector<std::string>& parts, size_t i,
                 std::map<std::string, Collected>& out);
