@@ -152,6 +152,13 @@ Status Copier::CopyEntry(const std::string& src, const std::string& rel, const s
   }
   if (!is_dir) {
     if (include) RETURN_IF_ERROR(CreateParentDirs(src, rel, target, overwrite_meta));
+    if (S_ISREG(st.st_mode) && opts_.hooks && opts_.hooks->existing_copy) {
+      ASSIGN_OR_RETURN(bool kept, KeepExisting(src, st, target));
+      if (kept) {
+        Done(src, st, target);
+        return Status::OK();
+      }
+    }
     RETURN_IF_ERROR(EnsureEmptyFileTarget(target));
   } else if (skip_include) {
     RETURN_IF_ERROR(CreateParentDirs(src, rel, target, overwrite_meta));
@@ -168,6 +175,7 @@ Status Copier::CopyEntry(const std::string& src, const std::string& rel, const s
       if (link(it->second.c_str(), target.c_str()) != 0) {
         return Status::FromErrno(errno, "create hard link", target + " => " + it->second);
       }
+      Done(src, st, target);
       return Status::OK();  // shares the first copy's metadata
     }
     RETURN_IF_ERROR(CopyFileData(src, target));
@@ -182,7 +190,46 @@ Status Copier::CopyEntry(const std::string& src, const std::string& rel, const s
     if (mknod(target.c_str(), st.st_mode, st.st_rdev) != 0) return Status::FromErrno(errno, "create special file", target);
   }
   if (copy_info) RETURN_IF_ERROR(CopyFileInfo(st, src, target));
+  Done(src, st, target);
   return Status::OK();
+}
+
+Result<bool> Copier::KeepExisting(const std::string& src, const struct stat& st, const std::string& target) {
+  std::optional<struct stat> existing = opts_.hooks->existing_copy(src, st, target);
+  if (!existing || !S_ISREG(existing->st_mode)) return false;
+  const struct stat& tst = *existing;
+  auto src_key = std::make_pair(st.st_dev, st.st_ino);
+  auto dst_key = std::make_pair(tst.st_dev, tst.st_ino);
+  // Hard links: a second name of a source inode must be a link to its first copy.
+  if (st.st_nlink > 1 && inodes_.count(src_key)) {
+    auto it = kept_first_.find(src_key);
+    return it != kept_first_.end() && it->second == tst.st_ino;
+  }
+  // ...and an inode kept for one source must not stand for another.
+  if (auto it = opts_.hooks->kept.find(dst_key); it != opts_.hooks->kept.end()) {
+    if (it->second.first != serial_ || it->second.second != src_key) return false;
+  }
+  // The metadata CopyFileInfo would give.
+  uid_t uid = st.st_uid;
+  gid_t gid = st.st_gid;
+  if (opts_.chown) {
+    uid = opts_.chown->uid;
+    gid = opts_.chown->gid;
+  } else if (opts_.reset_owner) {
+    uid = gid = 0;
+  }
+  mode_t mode = opts_.mode.Apply(st.st_mode & 07777, false);
+  struct timespec mtime = st.st_mtim;
+  if (opts_.timestamp) mtime = {static_cast<time_t>(*opts_.timestamp), 0};
+  if (tst.st_uid != uid || tst.st_gid != gid || (tst.st_mode & 07777) != mode ||
+      tst.st_mtim.tv_sec != mtime.tv_sec || tst.st_mtim.tv_nsec != mtime.tv_nsec)
+    return false;
+  opts_.hooks->kept[dst_key] = {serial_, src_key};
+  if (st.st_nlink > 1) {
+    inodes_[src_key] = target;
+    kept_first_[src_key] = tst.st_ino;
+  }
+  return true;
 }
 
 Result<bool> Copier::CopyDirectory(const std::string& src, const std::string& rel, const std::string& target,

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,6 +23,25 @@
 
 namespace kiln::fileop {
 
+// Hooks for incremental copies (solver/copy_index.h): the destination may already
+// hold some of the files, as hard links to an earlier result's files.
+struct CopyHooks {
+  // For a regular file `src` (lstat `st`) about to be copied to `target`: when the
+  // caller knows `target` exists and holds exactly `src`'s content and xattrs, its
+  // lstat; else nullopt. The copier then keeps `target` (writes nothing, not even its
+  // metadata) when its owner, mode and mtime are also what the copy would give and
+  // hard links stay as a full copy makes them; else it replaces `target` (unlink,
+  // create), never writing through the existing inode.
+  std::function<std::optional<struct stat>(const std::string& src, const struct stat& st, const std::string& target)>
+      existing_copy;
+  // Called for every entry (any type) written or kept, once its metadata is final.
+  std::function<void(const std::string& src, const struct stat& st, const std::string& target)> done;
+  // Kept target inodes -> (the copier that kept one, its source inode): a full copy
+  // gives two destinations one inode only for hard links within one source tree.
+  std::map<std::pair<dev_t, ino_t>, std::pair<uint64_t, std::pair<dev_t, ino_t>>> kept;
+  uint64_t copiers = 0;  // serial numbers of the copiers using these hooks
+};
+
 struct CopyOptions {
   std::optional<Owner> chown;          // --chown; else the source's owner
   bool reset_owner = false;            // the source's owner reads as 0:0 (a build context)
@@ -30,6 +50,7 @@ struct CopyOptions {
   std::vector<std::string> include_patterns;
   PatternMatcher exclude;
   bool replace_existing = false;       // a file may replace a directory and vice versa
+  CopyHooks* hooks = nullptr;          // borrowed; may be shared by several copiers
 };
 
 // mkdir -p of host path `path` (its existing part must already be resolved), giving
@@ -41,7 +62,9 @@ Status SetTimes(const std::string& path, int64_t seconds);
 
 class Copier {
  public:
-  explicit Copier(CopyOptions opts) : opts_(std::move(opts)) {}
+  explicit Copier(CopyOptions opts) : opts_(std::move(opts)) {
+    if (opts_.hooks) serial_ = ++opts_.hooks->copiers;
+  }
 
   // Copies `src` (host path; `src_name` its path as the user named it, for the
   // base name) to `dest` (host path of the cleaned destination), with fsutil's
@@ -62,9 +85,16 @@ class Copier {
                           bool overwrite_meta);
   Status EnsureEmptyFileTarget(const std::string& target);
   Status CopyFileInfo(const struct stat& st, const std::string& src, const std::string& target);
+  // Whether an existing `target` already is the copy of regular file `src` (CopyHooks).
+  Result<bool> KeepExisting(const std::string& src, const struct stat& st, const std::string& target);
+  void Done(const std::string& src, const struct stat& st, const std::string& target) {
+    if (opts_.hooks && opts_.hooks->done) opts_.hooks->done(src, st, target);
+  }
 
   CopyOptions opts_;
+  uint64_t serial_ = 0;
   std::map<std::pair<dev_t, ino_t>, std::string> inodes_;  // hard links: first copy of each inode
+  std::map<std::pair<dev_t, ino_t>, ino_t> kept_first_;     // ...when that first copy was kept
 };
 
 // Copies a regular file's bytes (reflink, copy_file_range, or read/write).

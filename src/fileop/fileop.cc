@@ -122,6 +122,7 @@ Result<CopyOptions> MakeCopyOptions(const llb::CopyAction& a, const FileOpContex
   o.include_patterns = a.include_patterns;
   ASSIGN_OR_RETURN(o.exclude, PatternMatcher::Create(a.exclude_patterns));
   o.replace_existing = a.replace_existing;
+  o.hooks = ctx.copy_hooks;
   return o;
 }
 

@@ -11,6 +11,8 @@
 
 namespace kiln::fileop {
 
+struct CopyHooks;  // copier.h
+
 struct FileOpContext {
   std::string dest_root;                  // the destination filesystem, writable
   std::vector<std::string> input_roots;   // Op::inputs[i] mounted read-only ("" = scratch)
@@ -19,6 +21,9 @@ struct FileOpContext {
   // gives 0:0 from the context but keeps the owners when copying from a stage.
   std::vector<int> root_owned_inputs;
   // SOURCE_DATE_EPOCH etc. come in through the actions' timestamps.
+  // Given to every copier of a COPY action (incremental copies; see copier.h).
+  // Archives that ADD unpacks do not use them.
+  CopyHooks* copy_hooks = nullptr;
 };
 
 // Applies every action of `op`, in order, to ctx.dest_root.

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "base/fs.h"
+#include "fileop/copier.h"
 
 namespace kiln::fileop {
 namespace {
@@ -493,6 +494,54 @@ TEST_F(FileOpTest, HostileArchiveStaysInside) {
   EXPECT_EQ(Read(dst_ + "/x/evil1"), "1");
   EXPECT_EQ(Read(dst_ + "/x/abs/evil2"), "2");
   EXPECT_EQ(Read(dst_ + outside + "/evil3"), "3");
+}
+
+// Incremental copies: an existing target the hook vouches for is kept (same inode,
+// nothing written) only when its metadata is what the copy gives; else it is
+// replaced by a new inode and the old one is left as it was.
+TEST_F(FileOpTest, CopyHooksKeepOnlyMatchingTargets) {
+  Write(src_ + "/d/same", "same");
+  Write(src_ + "/d/stale", "new");
+  Write(src_ + "/d/a", "a1");
+  ASSERT_EQ(link((src_ + "/d/a").c_str(), (src_ + "/d/b").c_str()), 0);
+  auto copy = Copy("/d", "/out");
+  copy.dir_copy_contents = true;
+  ASSERT_TRUE(Run(copy).ok());
+  std::string keep_dir = tmp_->path() + "/prev";
+  ASSERT_TRUE(MakeDirs(keep_dir).ok());
+  // Keep hard links to the first result, as an incremental copy's clone does.
+  for (const char* n : {"same", "stale", "a", "b"})
+    ASSERT_EQ(link((dst_ + "/out/" + n).c_str(), (keep_dir + "/" + n).c_str()), 0);
+  ino_t same_ino = Lstat(dst_ + "/out/same").st_ino, stale_ino = Lstat(dst_ + "/out/stale").st_ino;
+  ino_t a_ino = Lstat(dst_ + "/out/a").st_ino;
+  EXPECT_EQ(Lstat(dst_ + "/out/b").st_ino, a_ino);
+  // The source of "stale" changed: the hook says so; "same" keeps its content but
+  // its mtime moved, which a kept file could not show.
+  Write(src_ + "/d/stale", "newer");
+  CopyHooks hooks;
+  std::vector<std::string> done;
+  hooks.existing_copy = [&](const std::string& src, const struct stat&,
+                            const std::string& target) -> std::optional<struct stat> {
+    struct stat tst;
+    if (src.find("stale") != std::string::npos || lstat(target.c_str(), &tst) != 0) return std::nullopt;
+    return tst;
+  };
+  hooks.done = [&](const std::string&, const struct stat&, const std::string& target) { done.push_back(target); };
+  ctx_.copy_hooks = &hooks;
+  ASSERT_TRUE(Run(copy).ok());
+  EXPECT_EQ(Lstat(dst_ + "/out/same").st_ino, same_ino);
+  EXPECT_NE(Lstat(dst_ + "/out/stale").st_ino, stale_ino);
+  EXPECT_EQ(Read(dst_ + "/out/stale"), "newer");
+  EXPECT_EQ(Read(keep_dir + "/stale"), "new");  // the old inode was not written through
+  EXPECT_EQ(Lstat(dst_ + "/out/a").st_ino, a_ino);
+  EXPECT_EQ(Lstat(dst_ + "/out/b").st_ino, a_ino);  // still one hard-linked pair
+  EXPECT_EQ(done.size(), 5u);  // out, a, b, same, stale
+  struct timespec ts[2] = {{1000, 0}, {1000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, (src_ + "/d/same").c_str(), ts, AT_SYMLINK_NOFOLLOW), 0);
+  ASSERT_TRUE(Run(copy).ok());
+  EXPECT_NE(Lstat(dst_ + "/out/same").st_ino, same_ino);
+  EXPECT_EQ(Lstat(dst_ + "/out/same").st_mtim.tv_sec, 1000);
+  EXPECT_NE(Lstat(keep_dir + "/same").st_mtim.tv_sec, 1000);
 }
 
 }  // namespace

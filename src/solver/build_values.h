@@ -38,6 +38,7 @@ class LocalValue : public Value {
   std::string DebugString() const override { return "context " + name_ + " (" + sum_->options().dir + ")"; }
 
   const std::string& name() const { return name_; }
+  const std::shared_ptr<ContextChecksummer>& checksummer() const { return sum_; }
   // A directory holding the context as ops see it: the directory itself when
   // nothing is excluded, else (made once, on first use) a copy without the
   // excluded files (hard links where possible).

@@ -26,6 +26,16 @@ std::string ComputeCacheKey(const std::string& op_digest, const std::string& ext
   return Sha256Digest(j.dump());  // nlohmann::json objects keep keys sorted
 }
 
+std::string SimilarKey(const std::string& op_digest, const std::string& extra, std::vector<KeyInput> inputs) {
+  bool any = false;
+  for (auto& in : inputs)
+    if (in.content) {
+      in.content = "*";
+      any = true;
+    }
+  return any ? ComputeCacheKey(op_digest, extra, inputs) : std::string();
+}
+
 std::string OutputKey(const std::string& op_key, int output) {
   return output == 0 ? op_key : op_key + "#" + std::to_string(output);
 }

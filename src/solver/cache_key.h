@@ -25,6 +25,12 @@ struct KeyInput {
 std::string ComputeCacheKey(const std::string& op_digest, const std::string& extra,
                             const std::vector<KeyInput>& inputs);
 
+// The key the op would have whatever the content of its content-keyed inputs:
+// ComputeCacheKey with every content checksum replaced by "*" (the paths stay).
+// "" when no input is keyed on content. Results of runs with the same similar
+// key differ only in those inputs' content (incremental COPY, docs/cache-keys.md).
+std::string SimilarKey(const std::string& op_digest, const std::string& extra, std::vector<KeyInput> inputs);
+
 // The key of output `output` of an op whose key is `op_key`.
 std::string OutputKey(const std::string& op_key, int output);
 

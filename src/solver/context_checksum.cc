@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cerrno>
 #include <sstream>
@@ -159,36 +160,34 @@ Status ContextChecksummer::LoadCache() {
   const std::string header = "kiln-statcache 1\n";
   if (data->rfind(header, 0) != 0) return Status::OK();
   size_t p = header.size();
-  const std::string& d = *data;
-  auto field = [&](std::string& out) {
+  std::string_view d = *data;
+  auto field = [&](std::string_view& out) {
     size_t e = d.find('\0', p);
-    if (e == std::string::npos) return false;
-    out.assign(d, p, e - p);
+    if (e == std::string_view::npos) return false;
+    out = d.substr(p, e - p);
     p = e + 1;
     return true;
   };
-  std::string f[11];
+  auto num = [](std::string_view f, auto& out) {
+    auto [ptr, ec] = std::from_chars(f.data(), f.data() + f.size(), out);
+    return ec == std::errc() && ptr == f.data() + f.size();
+  };
+  std::string_view f[11];
+  cache_.reserve(d.size() / 120);
   while (p < d.size()) {
     bool ok = true;
     for (auto& x : f) ok = ok && field(x);
     if (!ok) break;
     Entry e;
-    try {
-      e.ino = std::stoull(f[1]);
-      e.size = std::stoull(f[2]);
-      e.mtime_ns = std::stoll(f[3]);
-      e.ctime_ns = std::stoll(f[4]);
-      e.mode = static_cast<uint32_t>(std::stoul(f[5]));
-      e.uid = static_cast<uint32_t>(std::stoul(f[6]));
-      e.gid = static_cast<uint32_t>(std::stoul(f[7]));
-    } catch (...) {
+    if (!num(f[1], e.ino) || !num(f[2], e.size) || !num(f[3], e.mtime_ns) || !num(f[4], e.ctime_ns) ||
+        !num(f[5], e.mode) || !num(f[6], e.uid) || !num(f[7], e.gid)) {
       cache_.clear();
       return Status::OK();
     }
     e.hash = f[8];
     e.link = f[9];
     e.xattrs = f[10];
-    cache_.emplace(f[0], std::move(e));
+    cache_.emplace(std::string(f[0]), std::move(e));
   }
   return Status::OK();
 }
@@ -212,6 +211,18 @@ Status ContextChecksummer::Save() {
   return Status::OK();
 }
 
+std::optional<std::string> ContextChecksummer::FileDigest(const std::string& rel, const struct stat* st) {
+  std::lock_guard l(mu_);
+  auto it = cache_.find(rel);
+  if (it == cache_.end()) return std::nullopt;
+  const Entry& e = it->second;
+  if (!e.checked || !S_ISREG(e.mode) || e.hash.empty()) return std::nullopt;
+  if (st && (e.ino != st->st_ino || e.size != static_cast<uint64_t>(st->st_size) || e.mtime_ns != Ns(st->st_mtim)))
+    return std::nullopt;
+  if (e.xattrs.empty()) return e.hash;
+  return Sha256Hex(e.hash + '\0' + e.xattrs);
+}
+
 Status ContextChecksummer::Add(const std::string& rel, const struct stat& st, std::map<std::string, Collected>& out) {
   auto [it, inserted] = out.try_emplace(rel);
   if (!inserted) return Status::OK();
@@ -224,6 +235,15 @@ Status ContextChecksummer::Add(const std::string& rel, const struct stat& st, st
 }
 
 Status ContextChecksummer::Walk(const std::string& rel, std::map<std::string, Collected>& out) {
+  std::vector<std::pair<std::string, struct stat>> found;
+  RETURN_IF_ERROR(Gather(rel, found));
+  for (const auto& [child, st] : found) RETURN_IF_ERROR(Add(child, st, out));
+  return Status::OK();
+}
+
+// The lstat calls dominate a walk over an unchanged context: subdirectories are
+// listed in parallel (the filters are read-only; the results are added by Walk).
+Status ContextChecksummer::Gather(const std::string& rel, std::vector<std::pair<std::string, struct stat>>& found) const {
   std::string path = opts_.dir + "/" + rel;
   DIR* d = opendir(path.c_str());
   if (!d) return Status::FromErrno(errno, "read directory", path);
@@ -233,6 +253,7 @@ Status ContextChecksummer::Walk(const std::string& rel, std::map<std::string, Co
     if (n != "." && n != "..") names.push_back(std::move(n));
   }
   closedir(d);
+  std::vector<std::string> subdirs;
   for (const auto& n : names) {
     std::string child = Join(rel, n);
     struct stat st;
@@ -243,12 +264,19 @@ Status ContextChecksummer::Walk(const std::string& rel, std::map<std::string, Co
     bool excluded = excludes_.Matches(child);
     if (S_ISDIR(st.st_mode)) {
       if (excluded && !excludes_.MayReinclude(child)) continue;
-      if (!excluded) RETURN_IF_ERROR(Add(child, st, out));
-      RETURN_IF_ERROR(Walk(child, out));
+      if (!excluded) found.emplace_back(child, st);
+      subdirs.push_back(std::move(child));
     } else if (!Excluded(child)) {
-      RETURN_IF_ERROR(Add(child, st, out));
+      found.emplace_back(std::move(child), st);
     }
   }
+  if (subdirs.empty()) return Status::OK();
+  std::vector<std::vector<std::pair<std::string, struct stat>>> below(subdirs.size());
+  std::vector<Status> errs(subdirs.size());
+  tbb::parallel_for(size_t(0), subdirs.size(), [&](size_t i) { errs[i] = Gather(subdirs[i], below[i]); });
+  for (const auto& e : errs) RETURN_IF_ERROR(e);
+  for (auto& b : below)
+    for (auto& x : b) found.push_back(std::move(x));
   return Status::OK();
 }
 
@@ -366,24 +394,50 @@ Result<std::string> ContextChecksummer::Checksum(const std::vector<std::string>&
   files_hashed_ += std::count_if(stale.begin(), stale.end(), [](auto& p) { return S_ISREG(p.second->st.st_mode); });
   if (!stale.empty()) dirty_ = true;
 
+  for (auto& [rel, c] : picked)
+    if (c.entry) c.entry->checked = true;
+
+  // The records go to the hash in large chunks (one Update per entry costs more
+  // than the hashing itself for small records).
   Sha256 sum;
+  std::string rec;
+  rec.reserve(1 << 17);
+  auto num = [&rec](uint64_t v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    rec.append(buf, end);
+  };
   for (const auto& [rel, c] : picked) {
-    std::string rec = rel;
+    rec += rel;
     rec.push_back('\0');
     if (!c.entry) {
       rec += "missing\n";
-      sum.Update(rec);
-      continue;
+    } else {
+      const Entry& e = *c.entry;
+      rec.push_back(TypeChar(c.st.st_mode));
+      rec.push_back('\0');
+      num(e.mode & 07777);
+      rec.push_back('\0');
+      num(e.uid);
+      rec.push_back('\0');
+      num(e.gid);
+      rec.push_back('\0');
+      if (S_ISREG(c.st.st_mode)) num(e.size);
+      rec.push_back('\0');
+      if (S_ISCHR(c.st.st_mode) || S_ISBLK(c.st.st_mode)) num(c.st.st_rdev);
+      rec += e.link;
+      rec.push_back('\0');
+      rec += e.xattrs;
+      rec.push_back('\0');
+      rec += e.hash;
+      rec.push_back('\n');
     }
-    const Entry& e = *c.entry;
-    rec += std::string(1, TypeChar(c.st.st_mode)) + '\0' + std::to_string(e.mode & 07777) + '\0' +
-           std::to_string(e.uid) + '\0' + std::to_string(e.gid) + '\0';
-    if (S_ISREG(c.st.st_mode)) rec += std::to_string(e.size);
-    rec.push_back('\0');
-    if (S_ISCHR(c.st.st_mode) || S_ISBLK(c.st.st_mode)) rec += std::to_string(c.st.st_rdev);
-    rec += e.link + '\0' + e.xattrs + '\0' + e.hash + '\n';
-    sum.Update(rec);
+    if (rec.size() >= (1 << 16)) {
+      sum.Update(rec);
+      rec.clear();
+    }
   }
+  sum.Update(rec);
   auto t2 = std::chrono::steady_clock::now();
   spdlog::debug("context {}: {} entries, {} re-read; walk {:.1f} ms, hash {:.1f} ms", opts_.dir, picked.size(),
                 stale.size(), std::chrono::duration<double, std::milli>(t1 - t0).count(),

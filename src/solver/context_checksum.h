@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -44,6 +45,12 @@ class ContextChecksummer {
   const ContextOptions& options() const { return opts_; }
   // Whether `rel` ('/'-separated, relative) is left out of the context.
   bool Excluded(const std::string& rel) const;
+  // The content digest of regular file `rel` ('/'-separated, relative to the
+  // context directory): its SHA-256 and, when it has any, its xattrs. Only for files
+  // a Checksum call of this process covered (so the digest went into a cache key);
+  // when `st` is given, also only if it still names that file (inode, size, mtime).
+  // nullopt otherwise. Thread-safe.
+  std::optional<std::string> FileDigest(const std::string& rel, const struct ::stat* st = nullptr);
   // Files whose content was read so far (not served by the stat cache).
   size_t files_hashed() const { return files_hashed_; }
 
@@ -56,6 +63,7 @@ class ContextChecksummer {
     std::string xattrs;  // "k=hex(v)\n", sorted
     std::string link;    // symlink target
     std::string hash;    // regular files: sha256 hex of the content
+    bool checked = false;  // covered by a Checksum call of this process (not persisted)
     bool Same(const struct ::stat& st) const;
   };
   struct Collected;  // one file picked for a checksum
@@ -63,6 +71,7 @@ class ContextChecksummer {
   Status LoadCache();
   Status Select(const std::string& selector, std::map<std::string, Collected>& out, int depth);
   Status Walk(const std::string& rel, std::map<std::string, Collected>& out);
+  Status Gather(const std::string& rel, std::vector<std::pair<std::string, struct ::stat>>& found) const;
   Status Add(const std::string& rel, const struct ::stat& st, std::map<std::string, Collected>& out);
   Status Expand(const std::string& base, const std::vector<std::string>& parts, size_t i,
                 std::map<std::string, Collected>& out);

@@ -42,6 +42,13 @@ struct OpContext {
   const llb::OpMetadata* meta = nullptr;
   std::vector<ValuePtr> inputs;       // Exec only: one per op->inputs
   CancelToken* cancel = nullptr;      // never null while running
+  // Exec only: a key shared by all runs of this op that differ only in the content
+  // of inputs keyed on content (see SimilarKey in cache_key.h); "" when no input is
+  // keyed on content. An op may use it to find an earlier result to build on.
+  std::string similar_key;
+  // Exec only: the op ignores the cache (--no-cache): it must not build on
+  // earlier results either.
+  bool ignore_cache = false;
   // Appends output (process output, progress text) to the op's log. Thread-safe.
   std::function<void(std::string_view)> log;
 };

@@ -32,6 +32,7 @@ struct Scheduler::Node {
   std::vector<int> input_outputs;
   CacheMap cmap;
   std::string key;
+  std::string similar_key;
   bool ignore_cache = false;
 
   std::mutex mu;  // guards values while building
@@ -133,6 +134,8 @@ struct Scheduler::Run {
     ctx.op = n->op;
     ctx.meta = n->meta;
     ctx.cancel = &self->cancel_;
+    ctx.similar_key = n->similar_key;
+    ctx.ignore_cache = n->ignore_cache;
     ctx.log = [this, n](std::string_view data) {
       {
         std::lock_guard l(n->log_mu);
@@ -214,6 +217,7 @@ struct Scheduler::Run {
       kin.push_back(std::move(k));
     }
     n->key = ComputeCacheKey(n->digest, n->cmap.extra, kin);
+    if (n->cmap.cacheable) n->similar_key = SimilarKey(n->digest, n->cmap.extra, kin);
     if (!n->cmap.cacheable || n->ignore_cache) return Status::OK();
     auto loaded = self->cache_->Load(n->key);
     if (!loaded.ok()) return KeyError(n, loaded.status());

@@ -54,6 +54,7 @@ struct World {
   bool block_started = false, block_saw_cancel = false;
   std::map<std::string, std::map<std::string, int64_t>> vars;  // var://name -> files
   std::map<std::string, std::vector<std::string>> content_paths;  // label -> paths of input 0
+  std::map<std::string, std::vector<std::string>> similar_keys;   // label -> OpContext::similar_key per run
 
   int Execs(const std::string& label) {
     std::lock_guard l(mu);
@@ -100,6 +101,7 @@ class ArithOp : public OpImpl {
     {
       std::lock_guard l(w_->mu);
       w_->execs[label]++;
+      w_->similar_keys[label].push_back(ctx.similar_key);
       w_->running++;
       w_->max_running = std::max(w_->max_running, w_->running);
     }
@@ -409,6 +411,34 @@ TEST(SchedulerTest, CacheKeyFollowsInputContent) {
   EXPECT_EQ(h.world.Execs("next"), 2);
   EXPECT_NE(r1->keys.at(copy.digest), r3->keys.at(copy.digest));
   EXPECT_EQ(r1->keys.at(ctx.digest), r3->keys.at(ctx.digest));
+}
+
+// Ops keyed on content get a similar key that stays the same when only that
+// content changes (incremental COPY finds its previous result by it).
+TEST(SchedulerTest, SimilarKeyIgnoresOnlyContent) {
+  llb::DefinitionBuilder b;
+  auto ctx = Src(b, "var://ctx");
+  auto copy = Fn(b, {"add", "copy"}, {ctx});
+  auto other = Fn(b, {"mul", "other"}, {ctx});
+  auto next = Fn(b, {"add", "next"}, {copy, other});
+  auto def = std::move(b).Finish(next);
+  Harness h;
+  h.world.vars["var://ctx"] = {{"/a", 1}};
+  ASSERT_TRUE(h.Solve(def, {next}).ok());
+  h.world.vars["var://ctx"] = {{"/a", 2}};
+  ASSERT_TRUE(h.Solve(def, {next}).ok());
+  auto& sk = h.world.similar_keys;
+  ASSERT_EQ(sk["copy"].size(), 2u);
+  EXPECT_FALSE(sk["copy"][0].empty());
+  EXPECT_EQ(sk["copy"][0], sk["copy"][1]);
+  EXPECT_NE(sk["copy"][0], sk["other"][0]);  // another op: another similar key
+  ASSERT_EQ(sk["next"].size(), 2u);
+  EXPECT_EQ(sk["next"][0], "");  // no input keyed on content
+  EXPECT_EQ(SimilarKey("sha256:op", "", {{"sha256:in", std::nullopt, {}}}), "");
+  EXPECT_EQ(SimilarKey("sha256:op", "", {{"", std::string("sha256:c1"), {"/a"}}}),
+            SimilarKey("sha256:op", "", {{"", std::string("sha256:c2"), {"/a"}}}));
+  EXPECT_NE(SimilarKey("sha256:op", "", {{"", std::string("sha256:c1"), {"/a"}}}),
+            SimilarKey("sha256:op", "", {{"", std::string("sha256:c1"), {"/b"}}}));
 }
 
 TEST(SchedulerTest, ContentKeyCoversOnlyTheSelectedPaths) {
