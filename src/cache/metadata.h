@@ -1,5 +1,5 @@
 // kiln's metadata database: named images, snapshot records, solver cache records
-// and leases, in SQLite (WAL mode, synchronous=FULL) at ROOT/metadata.db.
+// and leases, in SQLite (WAL mode, synchronous=NORMAL) at ROOT/metadata.db.
 // The schema is documented in docs/storage.md. Several processes may open the
 // same database; every public call is atomic (one transaction).
 // Times are seconds since the Unix epoch.

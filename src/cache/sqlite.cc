@@ -63,7 +63,7 @@ Result<std::unique_ptr<SqlDb>> SqlDb::Open(const std::string& path) {
   std::unique_ptr<SqlDb> out(new SqlDb(db, path));
   sqlite3_busy_timeout(db, 30000);
   RETURN_IF_ERROR(out->Exec("PRAGMA journal_mode=WAL"));
-  RETURN_IF_ERROR(out->Exec("PRAGMA synchronous=FULL"));
+  RETURN_IF_ERROR(out->Exec("PRAGMA synchronous=NORMAL"));
   RETURN_IF_ERROR(out->Exec("PRAGMA foreign_keys=ON"));
   return out;
 }

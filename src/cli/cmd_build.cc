@@ -27,6 +27,7 @@
 #include "cli/registry_cli.h"
 #include "exporter/exporter.h"
 #include "exporter/output.h"
+#include "fileop/unpack.h"
 #include "frontend/diagnostic.h"
 #include "frontend/dockerignore.h"
 #include "frontend/lower.h"
@@ -53,7 +54,6 @@ struct BuildFlags {
   std::string target, platform, network = "default", progress = "auto", iidfile, metadata_file;
   bool no_cache = false, pull = false, quiet = false, check = false, push = false;
   RegistryFlags reg;
-  std::string check_threshold = "error";
   int max_parallelism = 0;
 };
 
@@ -152,30 +152,53 @@ bool IsBuildCheck(const lint::Finding& x) {
   return r && r->kind == lint::RuleKind::kBuildCheck;
 }
 
-// --check: hadolint's rules at their severities and BuildKit's build checks as
-// errors (as `docker build --check` fails on them); ShellCheck is not run. Prints
-// the findings in `kiln lint`'s tty format to stdout; returns 1 when some finding
-// is at or above `threshold`, else 0.
-int CheckDockerfile(const frontend::Ast& ast, const std::string& display_name, lint::LintOptions opts,
-                    lint::Severity threshold) {
+// BuildKit's view of a Dockerfile location: "FILE:LINE", the lines around it
+// with ">>>" marking the range, between dashed rules.
+void PrintSourceSnippet(FILE* out, const std::string& file, const std::string& text, int start, int end) {
+  fprintf(out, "%s:%d\n--------------------\n", file.c_str(), start);
+  std::vector<std::string> lines;
+  std::string cur;
+  for (char c : text) {
+    if (c == '\n') {
+      lines.push_back(cur);
+      cur.clear();
+    } else if (c != '\r') {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) lines.push_back(cur);
+  end = std::max(end, start);
+  int from = std::max(1, start - 2), to = std::min<int>(lines.size(), end + 2);
+  for (int i = from; i <= to; i++) {
+    bool hit = i >= start && i <= end;
+    fprintf(out, " %3d | %s %s\n", i, hit ? ">>>" : "   ", lines[i - 1].c_str());
+  }
+  fprintf(out, "--------------------\n");
+}
+
+// --check, as `docker build --check` (--call=check): BuildKit's build checks
+// only, nothing is built. Prints "Check complete, ..." and each finding with its
+// rule URL and source snippet to stdout; returns 1 when any was found.
+int CheckDockerfile(const frontend::Ast& ast, const std::string& display_name, const std::string& text,
+                    lint::LintOptions opts) {
   opts.shellcheck = false;
   opts.build_checks = true;
-  for (const auto& r : lint::Catalogue())
-    if (r.kind == lint::RuleKind::kBuildCheck && !opts.overrides.count(std::string(r.code)))
-      opts.overrides[std::string(r.code)] = lint::Severity::kError;
-  lint::FileResult fr;
-  fr.file = display_name;
-  fr.findings = lint::Lint(ast, opts);
-  for (auto& x : fr.findings) x.file = display_name;
-  std::string report = lint::FormatReport("tty", {fr});
-  fwrite(report.data(), 1, report.size(), stdout);
-  fflush(stdout);
-  if (lint::ShouldFail(fr.findings, threshold)) {
-    fprintf(stderr, "ERROR: --check: %zu finding(s) at or above severity %s\n", fr.findings.size(),
-            lint::SeverityName(threshold));
-    return 1;
+  std::vector<lint::Finding> found;
+  for (auto& x : lint::Lint(ast, opts))
+    if (IsBuildCheck(x)) found.push_back(std::move(x));
+  if (found.empty()) {
+    printf("Check complete, no warnings found.\n");
+    return 0;
   }
-  return 0;
+  printf("Check complete, %zu %s been found!\n", found.size(),
+         found.size() == 1 ? "warning has" : "warnings have");
+  for (const auto& x : found) {
+    printf("\nWARNING: %s - %s\n%s\n", x.code.c_str(), lint::BuildCheckUrl(x.code).c_str(), x.message.c_str());
+    fflush(stdout);
+    PrintSourceSnippet(stdout, display_name, text, x.line, x.line);
+  }
+  fflush(stdout);
+  return 1;
 }
 
 // A normal build: BuildKit's build checks only, printed as BuildKit prints them.
@@ -193,24 +216,7 @@ Status PrintFailure(const solver::SolveFailure& f, const llb::Definition& def) {
   fprintf(stderr, "------\n");
   if (!f.source.empty() && f.source[0].start_line > 0) {
     const auto& r = f.source[0];
-    fprintf(stderr, "%s:%d\n--------------------\n", def.source_file.c_str(), r.start_line);
-    std::vector<std::string> lines;
-    std::string cur;
-    for (char c : def.source_text) {
-      if (c == '\n') {
-        lines.push_back(cur);
-        cur.clear();
-      } else {
-        cur.push_back(c);
-      }
-    }
-    if (!cur.empty()) lines.push_back(cur);
-    int from = std::max(1, r.start_line - 2), to = std::min<int>(lines.size(), std::max(r.end_line, r.start_line) + 2);
-    for (int i = from; i <= to; i++) {
-      bool hit = i >= r.start_line && i <= std::max(r.end_line, r.start_line);
-      fprintf(stderr, " %3d | %s %s\n", i, hit ? ">>>" : "   ", lines[i - 1].c_str());
-    }
-    fprintf(stderr, "--------------------\n");
+    PrintSourceSnippet(stderr, def.source_file, def.source_text, r.start_line, r.end_line);
   }
   return Status::OK();
 }
@@ -224,6 +230,43 @@ struct PhaseTimer {
     last = now;
   }
 };
+
+// The progress name BuildKit's exporter of this type shows.
+const char* ExportVertexName(exporter::OutputType t) {
+  switch (t) {
+    case exporter::OutputType::kOci: return "exporting to oci image format";
+    case exporter::OutputType::kDocker: return "exporting to docker image format";
+    case exporter::OutputType::kLocal: return "exporting to client directory";
+    case exporter::OutputType::kTar: return "exporting to client tarball";
+    case exporter::OutputType::kImage: break;
+  }
+  return "exporting to image";
+}
+
+// `kiln build -` (docker build -): stdin is the context as a tar (any compression
+// ADD extracts), or a Dockerfile alone with an empty context. Unpacked into a
+// temporary directory under ROOT/tmp that `holder` removes; f.context (and
+// f.file, relative to the context as docker reads it) are pointed into it.
+Status ContextFromStdin(BuildFlags& f, const std::string& root, std::optional<TempDir>& holder) {
+  if (f.file == "-") return Status::InvalidArgument("the context and the Dockerfile cannot both come from stdin")
+                         .WithHint("give the Dockerfile with -f PATH, or a context directory");
+  RETURN_IF_ERROR(MakeDirs(root + "/tmp", 0700));
+  ASSIGN_OR_RETURN(TempDir t, TempDir::Create("stdin-context", root + "/tmp"));
+  holder.emplace(std::move(t));
+  std::string data = holder->path() + "/stdin", ctx = holder->path() + "/context";
+  std::string in(std::istreambuf_iterator<char>(std::cin), {});
+  RETURN_IF_ERROR(WriteFileAtomic(data, in));
+  RETURN_IF_ERROR(MakeDirs(ctx, 0755));
+  if (fileop::IsArchive(data)) {
+    RETURN_IF_ERROR(fileop::Untar(data, ctx, ctx).WithContext("unpack the context from stdin"));
+    if (!f.file.empty() && f.file[0] != '/') f.file = ctx + "/" + f.file;
+  } else if (f.file.empty()) {
+    f.file = holder->path() + "/Dockerfile";
+    if (rename(data.c_str(), f.file.c_str()) != 0) return Status::FromErrno(errno, "rename", data);
+  }
+  f.context = ctx;
+  return Status::OK();
+}
 
 int RunBuild(GlobalOptions& g, BuildFlags& f) {
   const std::string root = g.ResolvedRoot();
@@ -278,6 +321,9 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   }
 
   // The Dockerfile.
+  static std::optional<TempDir> stdin_context;  // static: removed even when Fail() exits
+  if (f.context == "-")
+    if (Status st = ContextFromStdin(f, root, stdin_context); !st.ok()) Fail(st);
   struct stat cst;
   if (stat(f.context.c_str(), &cst) != 0 || !S_ISDIR(cst.st_mode))
     Fail(Status::NotFound("build context `" + f.context + "` is not a directory").WithHint("kiln build [flags] DIR"));
@@ -341,10 +387,7 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
     lopts.build_args = lo.build_args;
     lopts.dockerignore = lo.dockerignore;
     if (f.check) {
-      auto th = lint::ParseSeverity(f.check_threshold);
-      if (!th) Fail(Status::InvalidArgument("--check-threshold " + f.check_threshold + ": not a severity")
-                        .WithHint("use error, warning, info or style"));
-      if (int rc = CheckDockerfile(*ast, display_name, lopts, *th); rc != 0) return rc;
+      return CheckDockerfile(*ast, display_name, text, lopts);
     } else if (!f.quiet) {
       WarnBuildChecks(*ast, lopts);
     }
@@ -418,36 +461,45 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
     return Status::OK();
   };
   if (auto it = def->attrs.find("source_date_epoch"); it != def->attrs.end()) ed.source_date_epoch = std::stoll(it->second);
-  solver::ProgressEvent ev;
-  ev.vertex = "export";
-  ev.name = "exporting to image";
-  ev.kind = solver::ProgressEvent::Kind::kStarted;
-  progress->Event(ev);
+  // One progress vertex per output, named as BuildKit's exporters name theirs.
+  std::vector<solver::ProgressEvent> evs;
   std::vector<exporter::ExportResult> done;
+  auto fail_export = [&](const Status& st) {
+    solver::ProgressEvent& ev = evs.back();
+    ev.kind = solver::ProgressEvent::Kind::kError;
+    ev.data = st.message();
+    progress->Event(ev);
+    progress->Close();
+    (void)resolver.Finish();
+  };
   for (const auto& spec : outputs) {
+    solver::ProgressEvent ev;
+    ev.vertex = "export:" + std::to_string(evs.size());
+    ev.name = ExportVertexName(spec.type);
+    ev.kind = solver::ProgressEvent::Kind::kStarted;
+    progress->Event(ev);
+    evs.push_back(ev);
     auto exp = exporter::NewExporter(spec, f.tags, ed);
     Result<exporter::ExportResult> r = exp.ok() ? (*exp)->Export(result) : Result<exporter::ExportResult>(exp.status());
     if (!r.ok()) {
-      ev.kind = solver::ProgressEvent::Kind::kError;
-      ev.data = r.status().message();
-      progress->Event(ev);
-      progress->Close();
-      (void)resolver.Finish();
+      fail_export(r.status());
       fprintf(stderr, "ERROR: failed to export: %s\n", r.status().ToString().c_str());
       return 1;
     }
     done.push_back(std::move(r).value());
   }
-  for (auto& d : done) {
-    Status st = d.finalize();
+  for (size_t i = 0; i < done.size(); i++) {
+    Status st = done[i].finalize();
     if (!st.ok()) {
-      progress->Close();
-      (void)resolver.Finish();
+      evs.resize(i + 1);
+      fail_export(st);
       Fail(st);
     }
   }
-  ev.kind = solver::ProgressEvent::Kind::kDone;
-  progress->Event(ev);
+  for (auto& ev : evs) {
+    ev.kind = solver::ProgressEvent::Kind::kDone;
+    progress->Event(ev);
+  }
   progress->Close();
   timer.Mark("export");
   Status fin = resolver.Finish();
@@ -494,12 +546,13 @@ void RegisterBuild(CLI::App& app, GlobalOptions& g) {
   cmd->footer(
       "Runs the Dockerfile's steps in parallel, each RUN isolated in Linux namespaces, with a\n"
       "content-addressed cache. Without -o the image goes into kiln's image store under its -t names.\n"
+      "ADD downloads http(s) URLs and checks out git repositories (with the host's git) from the host.\n"
       "Examples:\n"
       "  kiln build -t app:dev .\n"
       "  kiln build --target test --progress plain .\n"
       "  kiln build -o type=local,dest=out .\n"
       "  kiln build --secret id=npmrc,src=$HOME/.npmrc -o type=oci,dest=app.tar .");
-  cmd->add_option("context", f->context, "the build context directory")->required();
+  cmd->add_option("context", f->context, "the build context directory; - reads a tar of it (or a lone Dockerfile) from stdin")->required();
   cmd->add_option("-f,--file", f->file, "the Dockerfile (default: CONTEXT/Dockerfile; - reads stdin)");
   cmd->add_option("-t,--tag", f->tags, "name the image (repeatable)");
   cmd->add_option("--build-arg", f->build_args, "set a build argument K=V (K alone: from the environment)");
@@ -523,11 +576,10 @@ void RegisterBuild(CLI::App& app, GlobalOptions& g) {
                 "type=image output pushes); the names come from -t or name=");
   AddRegistryFlags(cmd, f->reg);
   cmd->add_flag("--check", f->check,
-                "lint before building (hadolint's DL rules at their severities, BuildKit's build checks as\n"
-                "errors, no ShellCheck); print findings as `kiln lint` does and exit 1 without building\n"
-                "when one is at or above --check-threshold. Without --check a build prints only\n"
-                "BuildKit's build-check warnings (WARN: Rule: message (line N))");
-  cmd->add_option("--check-threshold", f->check_threshold, "with --check: error (default), warning, info or style");
+                "only run BuildKit's build checks, as docker build --check does: nothing is built; prints\n"
+                "each finding with its rule URL and source lines and exits 1 when any was found. Without\n"
+                "--check a build prints the same findings as WARN: Rule: message (line N) and goes on\n"
+                "(`kiln lint` runs hadolint's rules too)");
   cmd->add_option("--max-parallelism", f->max_parallelism, "most steps run at once (default: cores + a few)");
   cmd->callback([&g, f] { Exit(RunBuild(g, *f)); });
 }

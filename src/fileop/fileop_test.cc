@@ -449,6 +449,20 @@ TEST_F(FileOpTest, AddExtractsEveryCompression) {
   }
 }
 
+// moby's Unpack skips the archive's "./" entry when the destination directory
+// exists, so ADD --chown's new destination keeps its owner and mode.
+TEST_F(FileOpTest, AddArchiveRootEntryLeavesDestination) {
+  WriteTar(src_ + "/r.tar", ARCHIVE_FILTER_NONE, {{"./", "", AE_IFDIR}, {"./f", "x"}});
+  auto a = Copy("/r.tar", "/x/");
+  a.unpack_archives = true;
+  a.chown = llb::Chown{"12", "34"};
+  ASSERT_TRUE(Run(a).ok());
+  EXPECT_EQ(Lstat(dst_ + "/x").st_uid, 12u);
+  EXPECT_EQ(Lstat(dst_ + "/x").st_gid, 34u);
+  EXPECT_EQ(Lstat(dst_ + "/x").st_mode & 07777, 0755u);
+  EXPECT_EQ(Lstat(dst_ + "/x/f").st_uid, 321u);
+}
+
 TEST_F(FileOpTest, AddCopiesNonArchivesAndCopyNeverExtracts) {
   Write(src_ + "/plain.tar.gz", "not really a tarball");
   auto a = Copy("/plain.tar.gz", "/d/");

@@ -133,7 +133,9 @@ Status Untar(const std::string& archive_path, const std::string& root, const std
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return ArchiveError(a.get(), "read archive " + archive_path);
     std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
     ASSIGN_OR_RETURN(std::string path, EntryPath(root, dest, name));
-    if (path == dest && archive_entry_filetype(e) != AE_IFDIR) continue;
+    // The archive's root entry ("./") never touches the existing destination
+    // directory (moby's Unpack skips "." when it is a directory already).
+    if (path == dest) continue;
     RETURN_IF_ERROR(MkdirAll(DirName(path), 0755, std::nullopt, std::nullopt));
     mode_t type = archive_entry_filetype(e);
     const char* hardlink = archive_entry_hardlink(e);

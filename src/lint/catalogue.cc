@@ -172,4 +172,18 @@ const RuleInfo* FindRule(std::string_view code) {
 
 std::string DocPath(std::string_view code) { return "docs/lint/" + std::string(code) + ".md"; }
 
+std::string BuildCheckUrl(std::string_view code) {
+  // Kebab case; a run of capitals is one word ("JSONArgs" -> "json-args").
+  auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  std::string slug;
+  for (size_t i = 0; i < code.size(); i++) {
+    char c = code[i];
+    bool word_start = i > 0 && upper(c) &&
+                      (!upper(code[i - 1]) || (i + 1 < code.size() && !upper(code[i + 1])));
+    if (word_start) slug += '-';
+    slug += upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return "https://docs.docker.com/go/dockerfile/rule/" + slug + "/";
+}
+
 }  // namespace kiln::lint

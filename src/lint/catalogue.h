@@ -31,5 +31,8 @@ const std::vector<RuleInfo>& Catalogue();
 const RuleInfo* FindRule(std::string_view code);
 // "docs/lint/DL3006.md", relative to the repository root.
 std::string DocPath(std::string_view code);
+// A BuildKit check's documentation URL, as BuildKit prints it:
+// "JSONArgsRecommended" -> https://docs.docker.com/go/dockerfile/rule/json-args-recommended/
+std::string BuildCheckUrl(std::string_view code);
 
 }  // namespace kiln::lint

@@ -167,12 +167,7 @@ std::string Sarif(const std::vector<FileResult>& rs, const FormatOptions& o) {
       rule["shortDescription"] = {{"text", std::string(info->message)}};
       rule["helpUri"] = "https://github.com/hadolint/hadolint/wiki/" + code;
       if (info->kind == RuleKind::kBuildCheck) {
-        std::string slug;
-        for (char c : code) {
-          if (std::isupper(static_cast<unsigned char>(c)) && !slug.empty()) slug += '-';
-          slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-        rule["helpUri"] = "https://docs.docker.com/go/dockerfile/rule/" + slug + "/";
+        rule["helpUri"] = BuildCheckUrl(code);
       }
       rule["defaultConfiguration"] = {{"level", SarifLevel(info->severity)}};
     } else if (code.rfind("SC", 0) == 0) {

@@ -1,4 +1,5 @@
-// The resolver and the source ops (docker-image://, local://).
+// The resolver and the source ops (docker-image://, local://; git and http(s)
+// sources are in ops_git.cc and ops_http.cc).
 #include "solver/ops.h"
 
 #include <atomic>
@@ -192,6 +193,8 @@ Result<std::unique_ptr<OpImpl>> BuildOpResolver::Resolve(const std::string& dige
     const std::string& id = s->identifier;
     if (id.rfind("local://", 0) == 0) return std::unique_ptr<OpImpl>(new LocalSourceOp(this, id.substr(8), *s));
     if (id.rfind("docker-image://", 0) == 0) return std::unique_ptr<OpImpl>(new ImageSourceOp(this, *s));
+    if (id.rfind("git://", 0) == 0) return NewGitSourceOp(this, *s);
+    if (id.rfind("http://", 0) == 0 || id.rfind("https://", 0) == 0) return NewHttpSourceOp(this, *s);
     return Status::Unimplemented("source `" + id + "` is not supported yet");
   }
   if (auto* e = std::get_if<llb::ExecOp>(&op.kind)) return NewExecOp(this, op, *e);

@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "solver/ops_internal.h"
+#include "solver/subprocess.h"
 
 namespace kiln::solver {
 namespace {
@@ -82,16 +83,18 @@ class ExecOpImpl : public OpImpl {
 
     std::vector<std::unique_ptr<InputView>> views;
     std::vector<std::unique_ptr<ActiveSnapshot>> scratch_rw;
-    std::vector<std::string> temp_files;
+    std::vector<std::string> temp_files, temp_dirs;
     std::vector<int> lock_fds;
     struct Cleanup {
       std::vector<std::string>* files;
+      std::vector<std::string>* dirs;
       std::vector<int>* fds;
       ~Cleanup() {
         for (auto& f : *files) unlink(f.c_str());
+        for (auto& dir : *dirs) (void)RemoveAll(dir);
         for (int fd : *fds) close(fd);
       }
-    } cleanup{&temp_files, &lock_fds};
+    } cleanup{&temp_files, &temp_dirs, &lock_fds};
 
     std::vector<std::string> env = e_.env;
     for (const auto& se : e_.secret_env) {
@@ -138,18 +141,10 @@ class ExecOpImpl : public OpImpl {
               mp.type = "bind";
               mp.source = JoinSel(view.dir, m.selector);
             }
-          } else {
-            // A writable bind: writes land in a throwaway snapshot.
-            std::string key;
-            if (auto* lv = dynamic_cast<const LocalValue*>(v.get())) {
-              (void)lv;
-              return Status::Unimplemented("writable bind mounts of the build context (rw) are not supported yet")
-                  .WithHint("drop `rw` from the --mount");
-            }
-            ASSIGN_OR_RETURN(key, SnapshotKeyOf(v));
+          } else if (!dynamic_cast<const LocalValue*>(v.get()) && (m.selector.empty() || m.selector == "/")) {
+            // A writable bind of a whole snapshot: writes land in a throwaway snapshot.
+            ASSIGN_OR_RETURN(std::string key, SnapshotKeyOf(v));
             ASSIGN_OR_RETURN(auto act, ActiveSnapshot::Prepare(r_, key));
-            if (!m.selector.empty() && m.selector != "/")
-              return Status::Unimplemented("writable bind mounts with a source sub-path are not supported yet");
             if (act->spec().type == "overlay") {
               mp.type = "overlay";
               mp.options = act->spec().OverlayOptions();
@@ -158,6 +153,11 @@ class ExecOpImpl : public OpImpl {
               mp.source = act->spec().dir;
             }
             scratch_rw.push_back(std::move(act));
+          } else {
+            // A writable bind of the build context or of a sub-path: writes
+            // land in a throwaway upper directory, discarded after the run.
+            ASSIGN_OR_RETURN(mp, ThrowawayBind(v, m, root->spec().type == "overlay", &temp_dirs));
+            mp.dest = m.dest;
           }
           break;
         }
@@ -228,6 +228,64 @@ class ExecOpImpl : public OpImpl {
   }
 
  private:
+  // A writable mount of `m.selector` of `v` (a build context or a snapshot)
+  // whose writes are thrown away: an overlay with a fresh upper directory when
+  // `overlay`, else a copy; a file is always copied. Scratch directories are
+  // added to `temp_dirs` (removed by the caller after the run).
+  Result<runner::MountPoint> ThrowawayBind(const ValuePtr& v, const llb::Mount& m, bool overlay,
+                                           std::vector<std::string>* temp_dirs) {
+    std::vector<std::string> lowers;  // top-most first
+    if (auto* lv = dynamic_cast<const LocalValue*>(v.get())) {
+      ASSIGN_OR_RETURN(std::string dir, lv->Dir());
+      if (PathExists(JoinSel(dir, m.selector))) lowers.push_back(JoinSel(dir, m.selector));
+    } else {
+      ASSIGN_OR_RETURN(std::string key, SnapshotKeyOf(v));
+      ASSIGN_OR_RETURN(auto view, r_->deps().snapshotter->View(key));
+      if (view.type == "overlay") {
+        for (auto& l : view.lowers)
+          if (PathExists(JoinSel(l, m.selector))) lowers.push_back(JoinSel(l, m.selector));
+      } else if (PathExists(JoinSel(view.dir, m.selector))) {
+        lowers.push_back(JoinSel(view.dir, m.selector));
+      }
+    }
+    if (lowers.empty()) return Status::NotFound("mount source " + (m.selector.empty() ? "/" : m.selector) + " not found");
+    struct stat st;
+    if (stat(lowers[0].c_str(), &st) != 0) return Status::FromErrno(errno, "stat", lowers[0]);
+    std::string tmp = r_->Scratch() + "/" + r_->NewKey("rwbind");
+    RETURN_IF_ERROR(MakeDirs(tmp, 0700));
+    temp_dirs->push_back(tmp);
+    runner::MountPoint mp;
+    mp.readonly = false;
+    if (S_ISDIR(st.st_mode) && overlay) {
+      cache::MountSpec s;
+      s.lowers = lowers;
+      s.upper = tmp + "/upper";
+      s.work = tmp + "/work";
+      RETURN_IF_ERROR(MakeDirs(s.upper, 0755));
+      RETURN_IF_ERROR(MakeDirs(s.work, 0755));
+      // The mount's root keeps the source directory's owner and mode.
+      if (chown(s.upper.c_str(), st.st_uid, st.st_gid) != 0) return Status::FromErrno(errno, "chown", s.upper);
+      if (chmod(s.upper.c_str(), st.st_mode & 07777) != 0) return Status::FromErrno(errno, "chmod", s.upper);
+      mp.type = "overlay";
+      mp.options = s.OverlayOptions();
+      return mp;
+    }
+    // A file, or no overlayfs: a private copy (merged, bottom layer first).
+    std::string copy = tmp + "/copy";
+    for (auto it = lowers.rbegin(); it != lowers.rend(); ++it) {
+      std::vector<std::string> argv = {"cp", "-a", "--"};
+      argv.push_back(S_ISDIR(st.st_mode) ? *it + "/." : *it);
+      argv.push_back(copy + (S_ISDIR(st.st_mode) ? "/" : ""));
+      if (S_ISDIR(st.st_mode)) RETURN_IF_ERROR(MakeDirs(copy, 0755));
+      ASSIGN_OR_RETURN(auto r, RunCommand(argv, "", {}, nullptr));
+      if (r.exit_code != 0) return Status::IOError("copying the mount source " + m.selector + ": " + r.err);
+      if (!S_ISDIR(st.st_mode)) break;
+    }
+    mp.type = "bind";
+    mp.source = copy;
+    return mp;
+  }
+
   // Mountpoints stay in the layer as the reference builder (BuildKit in docker
   // 20.10) leaves them: the parent directories of every mount's target, and
   // the target itself when it is a directory (cache, tmpfs, a directory bind).

@@ -12,6 +12,9 @@ namespace kiln::solver {
 Result<std::unique_ptr<OpImpl>> NewExecOp(BuildOpResolver* r, const llb::Op& op, const llb::ExecOp& e);
 Result<std::unique_ptr<OpImpl>> NewFileOp(BuildOpResolver* r, const llb::Op& op, const llb::FileOp& f);
 Result<std::unique_ptr<OpImpl>> NewMergeOp(BuildOpResolver* r, const llb::Op& op);
+// Sources: git://<git URL> (ops_git.cc) and http(s)://URL (ops_http.cc).
+Result<std::unique_ptr<OpImpl>> NewGitSourceOp(BuildOpResolver* r, const llb::SourceOp& src);
+Result<std::unique_ptr<OpImpl>> NewHttpSourceOp(BuildOpResolver* r, const llb::SourceOp& src);
 
 // The snapshot key of a value ("" for scratch); InvalidArgument for contexts.
 Result<std::string> SnapshotKeyOf(const ValuePtr& v);
