@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <map>
 
 #include "base/digest.h"
 #include "base/fs.h"
+#include "base/log.h"
 #include "base/oci.h"
 #include "cache/layer_compress.h"
 #include "cache/layer_writer.h"
@@ -220,7 +222,10 @@ std::string LayerIndexDir(const std::string& root) { return root + "/layer-index
 
 Result<LayerRecord> HashLayerTar(const std::vector<Change>& changes, const std::string& index_dir,
                                  const std::string& prev_diff_id, bool oci_media_types, LayerHashStats* stats) {
+  auto t0 = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(Walk walk, Fingerprints(changes));
+  spdlog::debug("layer hash: fingerprints of {} entries took {:.1f} ms", changes.size(),
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   LayerRecord rec;
   rec.media_type = LayerMediaType(Compression::kUncompressed, oci_media_types);
   LayerHashStats st;
@@ -300,12 +305,20 @@ Result<LayerRecord> LazySnapshotLayer(const std::string& root, Snapshotter& sn, 
   ASSIGN_OR_RETURN(SnapshotInfo info, sn.Stat(key));
   if (!info.committed)
     return Status::FailedPrecondition("snapshot `" + key + "` is not committed: commit it before exporting its layer");
+  auto t0 = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(auto changes, SnapshotChanges(sn, key));
+  auto t1 = std::chrono::steady_clock::now();
   std::string prev;
   if (auto origin = md.SnapshotOrigin(key); origin.ok()) {
     if (auto layers = md.SnapshotLayers(*origin); layers.ok() && !layers->empty()) prev = layers->front().diff_id;
   }
+  LayerHashStats local;
+  if (!stats) stats = &local;
   ASSIGN_OR_RETURN(LayerRecord rec, HashLayerTar(changes, LayerIndexDir(root), prev, oci_media_types, stats));
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  spdlog::debug("layer of {}: diff {:.1f} ms, hash {:.1f} ms ({} entries, from entry {}, {} bytes hashed{}{})", key,
+                ms(t0, t1), ms(t1, std::chrono::steady_clock::now()), stats->entries, stats->start_entry,
+                stats->hashed_bytes, prev.empty() ? "" : ", origin layer ", prev);
   RETURN_IF_ERROR(md.PutLazyBlob({rec.digest, rec.media_type, rec.size, rec.diff_id, key}));
   RETURN_IF_ERROR(md.PutSnapshotLayer(key, rec));
   return rec;
