@@ -98,7 +98,12 @@ Result<DiskUsage> GarbageCollector::Du() {
   std::set<std::string> in_images(image_blobs.begin(), image_blobs.end());
   std::set<std::string> stored(blobs.begin(), blobs.end());
   for (auto& b : image_blobs) {
-    if (!stored.count(b)) continue;  // a lazy blob takes no space (its snapshot is counted)
+    if (!stored.count(b)) {
+      // A lazy layer: its snapshot is what the image holds on to.
+      if (auto lazy = md_.GetLazyBlob(b); lazy.ok())
+        if (auto u = sn_.Usage(lazy->snapshot); u.ok()) du.image_bytes += *u;
+      continue;
+    }
     auto s = cs_.Size(b);
     if (s.ok()) du.image_bytes += *s;
   }

@@ -326,6 +326,9 @@ TEST_F(LazyStoreTest, GcKeepsSnapshotOfImageLayerAndDropsIt) {
   EXPECT_EQ(r->snapshots, 0);
   EXPECT_TRUE(sn_->Stat("s").ok());
   EXPECT_TRUE(PathExists(LayerIndexDir(root_) + "/" + std::string(DigestHex(rec->diff_id))));
+  auto du = gc.Du();
+  ASSERT_TRUE(du.ok());
+  EXPECT_GE(du->image_bytes, 5000);  // the lazy layer's snapshot counts as the image's
   auto data = cs_->Read(rec->digest, /*verify=*/true);
   ASSERT_TRUE(data.ok()) << data.status().ToString();
   EXPECT_EQ(Sha256Digest(*data), rec->digest);
