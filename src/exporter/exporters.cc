@@ -63,7 +63,9 @@ class ImageExporter : public Exporter {
     OutputSpec spec = spec_;
     // Into kiln's store only: uncompressed lazy layers (docker's store keeps layers
     // uncompressed too; push converts them to gzip). Pushing exports gzip directly.
-    if (!spec.push && (!spec.compression.type_set || spec.compression.type == "uncompressed")) {
+    // (force-compression without compression= means forced gzip, as in BuildKit.)
+    if (!spec.push && !spec.compression.force &&
+        (!spec.compression.type_set || spec.compression.type == "uncompressed")) {
       spec.compression.type = "uncompressed";
       spec.compression.lazy = true;
     }
