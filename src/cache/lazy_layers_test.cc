@@ -18,6 +18,7 @@
 #include "cache/layer_test_util.h"
 #include "cache/layer_writer.h"
 #include "cache/push_layers.h"
+#include "cache/sqlite.h"
 
 namespace kiln::cache {
 namespace {
@@ -370,6 +371,42 @@ TEST_F(LazyStoreTest, PushConversionCompressesOnce) {
   EXPECT_EQ(again->layers_compressed, 0);
   EXPECT_EQ(again->layers_reused, 1);
   EXPECT_EQ(again->target.digest, conv->target.digest);
+}
+
+}  // namespace
+}  // namespace kiln::cache
+
+namespace kiln::cache {
+namespace {
+
+// A version-2 database made before lazy_blobs was appended to kSchemaV2 gets it on open.
+TEST(LazyMetadataTest, AppendedTablesReachExistingV2Databases) {
+  auto tmp = std::move(TempDir::Create("kiln-lazymd")).value();
+  { ASSERT_TRUE(MetadataStore::Open(tmp.path()).ok()); }
+  {
+    auto db = SqlDb::Open(tmp.path() + "/metadata.db");
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("DROP TABLE lazy_blobs; DROP TABLE compressed_layers;").ok());
+  }
+  auto md = MetadataStore::Open(tmp.path());
+  ASSERT_TRUE(md.ok()) << md.status().ToString();
+  SnapshotRecord s;
+  s.key = "k";
+  s.id = "id1";
+  s.kind = SnapshotKind::kCommitted;
+  ASSERT_TRUE((*md)->InsertSnapshot(s).ok());
+  LazyBlob b{"sha256:" + std::string(64, 'a'), oci::kMediaTypeLayer, 10, "sha256:" + std::string(64, 'a'), "k"};
+  ASSERT_TRUE((*md)->PutLazyBlob(b).ok());
+  EXPECT_EQ(*(*md)->GetLazyBlob(b.digest), b);
+  // The row goes with its snapshot.
+  ASSERT_TRUE((*md)->DeleteSnapshot("k").ok());
+  EXPECT_TRUE((*md)->GetLazyBlob(b.digest).status().IsNotFound());
+  // A lazy blob must name an existing snapshot.
+  EXPECT_FALSE((*md)->PutLazyBlob(b).ok());
+  LayerRecord gz{"sha256:" + std::string(64, 'b'), oci::kMediaTypeLayerGzip, 5, b.digest};
+  ASSERT_TRUE((*md)->PutCompressedLayer(b.digest, gz).ok());
+  EXPECT_EQ(*(*md)->GetCompressedLayer(b.digest, oci::kMediaTypeLayerGzip), gz);
+  EXPECT_TRUE((*md)->GetCompressedLayer(b.digest, oci::kMediaTypeLayerZstd).status().IsNotFound());
 }
 
 }  // namespace
