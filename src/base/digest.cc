@@ -2,9 +2,15 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+// The low-level SHA256_* API is deprecated in OpenSSL 3 but present; it is the only
+// one whose state can be copied (EVP contexts are opaque). Silenced here only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#include <openssl/sha.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace kiln {
 
@@ -34,6 +40,37 @@ std::string Sha256::HexDigest() {
   }
   return out;
 }
+
+static_assert(sizeof(SHA256_CTX) == ResumableSha256::kStateSize, "SHA256_CTX size changed");
+
+ResumableSha256::ResumableSha256() { SHA256_Init(reinterpret_cast<SHA256_CTX*>(ctx_)); }
+
+void ResumableSha256::Update(const void* data, size_t len) {
+  SHA256_Update(reinterpret_cast<SHA256_CTX*>(ctx_), data, len);
+  length_ += len;
+}
+
+std::string ResumableSha256::Save() const { return std::string(reinterpret_cast<const char*>(ctx_), kStateSize); }
+
+bool ResumableSha256::Restore(std::string_view state) {
+  if (state.size() != kStateSize) return false;
+  memcpy(ctx_, state.data(), kStateSize);
+  return true;
+}
+
+std::string ResumableSha256::Digest() {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256_Final(md, reinterpret_cast<SHA256_CTX*>(ctx_));
+  static const char* kHex = "0123456789abcdef";
+  std::string out = "sha256:";
+  for (unsigned char c : md) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+#pragma GCC diagnostic pop
 
 std::string Sha256Hex(std::string_view data) {
   Sha256 h;

@@ -28,6 +28,28 @@ class Sha256 {
   std::unique_ptr<Impl> impl_;
 };
 
+// SHA-256 whose state can be saved and restored as bytes (OpenSSL's low-level
+// SHA256_CTX, same assembly as EVP, SHA-NI where the CPU has it). A state saved
+// after a multiple of 64 bytes is exact: restoring it and hashing the rest gives
+// the digest of the whole stream. Used to resume layer hashing (cache/layer_hash).
+class ResumableSha256 {
+ public:
+  static constexpr size_t kStateSize = 112;  // sizeof(SHA256_CTX), checked in digest.cc
+  ResumableSha256();
+  void Update(const void* data, size_t len);
+  // The state (kStateSize bytes); Restore(Save()) continues where Save was called.
+  std::string Save() const;
+  // False when `state` has the wrong size.
+  bool Restore(std::string_view state);
+  std::string Digest();  // finishes: "sha256:<hex>"
+  uint64_t Length() const { return length_; }
+  void SetLength(uint64_t n) { length_ = n; }
+
+ private:
+  alignas(8) unsigned char ctx_[kStateSize];
+  uint64_t length_ = 0;
+};
+
 std::string Sha256Hex(std::string_view data);
 // "sha256:" + hex.
 std::string Sha256Digest(std::string_view data);

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -16,6 +17,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "cache/file_lock.h"
+#include "cache/layer_hash.h"
 #include "cache/tree_merge.h"
 
 namespace kiln::cache {
@@ -57,6 +59,7 @@ Result<std::vector<std::string>> GarbageCollector::ImageBlobs() {
     std::string d = std::move(stack.back());
     stack.pop_back();
     if (!seen.insert(d).second || !cs_.Has(d)) continue;
+    if (md_.GetLazyBlob(d).ok()) continue;  // a layer; reading it would regenerate it
     auto size = cs_.Size(d);
     if (!size.ok() || *size > (16 << 20)) continue;  // layers are not JSON; skip reading them
     auto data = cs_.Read(d);
@@ -93,7 +96,14 @@ Result<DiskUsage> GarbageCollector::Du() {
   }
   ASSIGN_OR_RETURN(auto image_blobs, ImageBlobs());
   std::set<std::string> in_images(image_blobs.begin(), image_blobs.end());
+  std::set<std::string> stored(blobs.begin(), blobs.end());
   for (auto& b : image_blobs) {
+    if (!stored.count(b)) {
+      // A lazy layer: its snapshot is what the image holds on to.
+      if (auto lazy = md_.GetLazyBlob(b); lazy.ok())
+        if (auto u = sn_.Usage(lazy->snapshot); u.ok()) du.image_bytes += *u;
+      continue;
+    }
     auto s = cs_.Size(b);
     if (s.ok()) du.image_bytes += *s;
   }
@@ -154,6 +164,14 @@ Status GarbageCollector::Sweep(PruneReport& report) {
     while (!key.empty() && by_key.count(key) && live.insert(key).second) key = by_key[key].parent;
   };
   for (auto& r : records) mark(r.snapshot);
+  // Lazy layer blobs that images or leases use live in their snapshots.
+  ASSIGN_OR_RETURN(auto image_blobs, ImageBlobs());
+  std::set<std::string> live_blobs(image_blobs.begin(), image_blobs.end());
+  for (auto& [kind, ref] : leased)
+    if (kind == "content") live_blobs.insert(ref);
+  ASSIGN_OR_RETURN(auto lazy, md_.ListLazyBlobs());
+  for (auto& b : lazy)
+    if (live_blobs.count(b.digest)) mark(b.snapshot);
   for (auto& [kind, ref] : leased)
     if (kind == "snapshot") mark(ref);
   int64_t now = MetadataStore::Now();
@@ -177,16 +195,12 @@ Status GarbageCollector::Sweep(PruneReport& report) {
   }
 
   // Mark blobs.
-  ASSIGN_OR_RETURN(auto image_blobs, ImageBlobs());
-  std::set<std::string> live_blobs(image_blobs.begin(), image_blobs.end());
   for (auto& r : records)
     for (auto& l : r.layers) live_blobs.insert(l.digest);
   for (auto& key : live) {
     ASSIGN_OR_RETURN(auto layers, md_.SnapshotLayers(key));
     for (auto& l : layers) live_blobs.insert(l.digest);
   }
-  for (auto& [kind, ref] : leased)
-    if (kind == "content") live_blobs.insert(ref);
 
   // Sweep blobs.
   ASSIGN_OR_RETURN(auto blobs, cs_.List());
@@ -209,6 +223,20 @@ Status GarbageCollector::Sweep(PruneReport& report) {
   for (auto& s : after) {
     ids.insert(s.id);
     if (!s.flat_id.empty()) ids.insert(s.flat_id);
+  }
+  // Layer indexes (layer_hash.h) of layers no remaining snapshot has.
+  {
+    std::set<std::string> diff_ids;
+    for (auto& s : after) {
+      auto layers = md_.SnapshotLayers(s.key);
+      if (layers.ok())
+        for (auto& l : *layers) diff_ids.insert(std::string(DigestHex(l.diff_id)));
+    }
+    std::string idir = LayerIndexDir(root_);
+    auto names = ReadDirSorted(idir);
+    if (names.ok())
+      for (auto& n : *names)
+        if (!diff_ids.count(n.substr(0, 64))) unlink((idir + "/" + n).c_str());
   }
   std::string dir = root_ + "/snapshots";
   if (DIR* d = opendir(dir.c_str())) {

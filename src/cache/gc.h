@@ -48,7 +48,7 @@ struct DiskUsage {
   std::vector<UsageEntry> records;  // oldest use first
   int64_t content_bytes = 0;        // all blobs
   int64_t snapshot_bytes = 0;       // all snapshot directories
-  int64_t image_bytes = 0;          // blobs reachable from named images
+  int64_t image_bytes = 0;          // blobs reachable from named images (for a lazy layer: its snapshot)
   int64_t total() const { return content_bytes + snapshot_bytes; }
   int64_t reclaimable() const { return total() - image_bytes; }
 };

@@ -45,7 +45,8 @@ std::string DirName(const std::string& p) {
 
 class TarWriter {
  public:
-  TarWriter(archive* a, SinkState* state, const LayerOptions& opts) : a_(a), state_(state), opts_(opts) {}
+  TarWriter(archive* a, SinkState* state, const LayerOptions& opts, HardLinkMap links)
+      : a_(a), state_(state), opts_(opts), links_(std::move(links)) {}
 
   Status Write(const Change& c) {
     switch (c.kind) {
@@ -117,7 +118,7 @@ class TarWriter {
     archive_entry_set_mtime(e.get(), Clamp(st.st_mtim.tv_sec), 0);
     RETURN_IF_ERROR(AddXattrs(e.get(), c.source));
     if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
-      auto [it, fresh] = links_.try_emplace({st.st_dev, st.st_ino}, c.path);
+      auto [it, fresh] = links_.try_emplace({static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)}, c.path);
       if (!fresh) {
         archive_entry_set_hardlink(e.get(), it->second.c_str());
         archive_entry_set_size(e.get(), 0);
@@ -144,8 +145,8 @@ class TarWriter {
   Status CopyData(const std::string& path, int64_t size) {
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) return Status::FromErrno(errno, "open", path);
-    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    buf_.resize(1 << 18);
+    if (size > (1 << 20)) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    buf_.resize(1 << 20);
     int64_t left = size;
     Status st;
     while (left > 0) {
@@ -163,7 +164,7 @@ class TarWriter {
   archive* a_;
   SinkState* state_;
   const LayerOptions& opts_;
-  std::map<std::pair<dev_t, ino_t>, std::string> links_;
+  HardLinkMap links_;
   std::vector<char> buf_;
 };
 
@@ -171,14 +172,28 @@ class TarWriter {
 
 Status WriteLayerTar(const std::vector<Change>& changes, const LayerOptions& opts,
                      const std::function<Status(const void*, size_t)>& sink) {
+  return WriteLayerTarFrom(changes, 0, {}, opts, sink);
+}
+
+Status WriteLayerTarFrom(const std::vector<Change>& changes, size_t start, HardLinkMap links,
+                         const LayerOptions& opts, const std::function<Status(const void*, size_t)>& sink,
+                         const std::function<void(size_t)>& before_entry) {
   std::unique_ptr<archive, ArchiveDeleter> a(archive_write_new());
   SinkState state{&sink, Status::OK()};
   archive_write_set_format_pax_restricted(a.get());
   archive_write_set_bytes_per_block(a.get(), 0);  // no padding beyond the end-of-archive records
   if (archive_write_open2(a.get(), &state, nullptr, WriteCallback, nullptr, nullptr) != ARCHIVE_OK)
     return Status::Internal(std::string("libarchive: ") + archive_error_string(a.get()));
-  TarWriter w(a.get(), &state, opts);
-  for (const auto& c : changes) RETURN_IF_ERROR(w.Write(c));
+  TarWriter w(a.get(), &state, opts, std::move(links));
+  for (size_t i = start; i < changes.size(); i++) {
+    if (before_entry) before_entry(i);
+    RETURN_IF_ERROR(w.Write(changes[i]));
+    // Pad now, so the next entry starts on a boundary the caller can observe.
+    if (archive_write_finish_entry(a.get()) != ARCHIVE_OK) {
+      if (!state.status.ok()) return state.status;
+      return Status::IOError("finish tar entry `" + changes[i].path + "`: " + archive_error_string(a.get()));
+    }
+  }
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
     if (!state.status.ok()) return state.status;
     return Status::IOError(std::string("finish tar: ") + archive_error_string(a.get()));

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,21 @@ struct LayerOptions {
 // Writes the changes as a tar to `sink` (uncompressed bytes, in order).
 Status WriteLayerTar(const std::vector<Change>& changes, const LayerOptions& opts,
                      const std::function<Status(const void*, size_t)>& sink);
+
+// Regular files (any non-directory with more than one link) already written in this
+// layer: (st_dev, st_ino) -> the path of the first entry. A later entry with the same
+// inode becomes a hard link entry to that path; an inode first seen in this layer is
+// always written whole, even when it is hard-linked from other snapshots.
+using HardLinkMap = std::map<std::pair<uint64_t, uint64_t>, std::string>;
+
+// The tail of WriteLayerTar's output: the bytes of changes[start..] and the end
+// records, as if changes[0..start) had been written before with `links` as their
+// hard-link state. Every entry is finished (padded) before the next begins, so
+// `before_entry(i)`, when given, is called when exactly the bytes of entries before
+// i have gone to `sink` (a 512-byte boundary). WriteLayerTar == WriteLayerTarFrom(0, {}).
+Status WriteLayerTarFrom(const std::vector<Change>& changes, size_t start, HardLinkMap links,
+                         const LayerOptions& opts, const std::function<Status(const void*, size_t)>& sink,
+                         const std::function<void(size_t)>& before_entry = nullptr);
 
 // Tar + compress + store: returns the stored blob's descriptor and diffID.
 Result<LayerRecord> WriteLayer(const std::vector<Change>& changes, ContentStore& store, const LayerOptions& opts);

@@ -80,6 +80,20 @@ const char* kSchemaV2 = R"sql(
 CREATE TABLE IF NOT EXISTS snapshot_origins(
   snapshot TEXT PRIMARY KEY REFERENCES snapshots(key) ON DELETE CASCADE ON UPDATE CASCADE,
   origin TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS lazy_blobs(
+  digest TEXT PRIMARY KEY,
+  media_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  diff_id TEXT NOT NULL,
+  snapshot TEXT NOT NULL REFERENCES snapshots(key) ON DELETE CASCADE ON UPDATE CASCADE);
+CREATE INDEX IF NOT EXISTS lazy_blobs_snapshot ON lazy_blobs(snapshot);
+CREATE TABLE IF NOT EXISTS compressed_layers(
+  uncompressed TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  diff_id TEXT NOT NULL,
+  PRIMARY KEY(uncompressed, media_type));
 )sql";
 constexpr int kSchemaVersion = 2;
 
@@ -173,7 +187,9 @@ Status MetadataStore::Migrate() {
                                         std::to_string(kSchemaVersion) + ")")
           .WithHint("use a newer kiln or a different --root");
     if (version < 1) RETURN_IF_ERROR(db_->Exec(kSchemaV1));
-    if (version < 2) RETURN_IF_ERROR(db_->Exec(kSchemaV2));
+    // kSchemaV2 only adds tables (CREATE ... IF NOT EXISTS): run it on every version-2
+    // database too, so tables appended to it later reach databases made before.
+    if (version <= 2) RETURN_IF_ERROR(db_->Exec(kSchemaV2));
     if (version < kSchemaVersion) RETURN_IF_ERROR(db_->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)));
     return Status::OK();
   });
@@ -368,6 +384,67 @@ Result<std::string> MetadataStore::SnapshotOrigin(const std::string& snapshot) {
   ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return NotFound("snapshot origin", snapshot);
   return q.Text(0);
+}
+
+// ---- lazy blobs ----
+
+Status MetadataStore::PutLazyBlob(const LazyBlob& b) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto q, db_->Prepare("INSERT OR REPLACE INTO lazy_blobs(digest, media_type, size, diff_id, "
+                                        "snapshot) VALUES(?1, ?2, ?3, ?4, ?5)"));
+  q.Bind(1, b.digest).Bind(2, b.media_type).Bind(3, b.size).Bind(4, b.diff_id).Bind(5, b.snapshot);
+  Status st = q.Run();
+  if (st.code() == Code::kFailedPrecondition)
+    return st.WithContext("lazy blob " + b.digest + " names snapshot `" + b.snapshot + "` which does not exist");
+  return st;
+}
+
+Result<LazyBlob> MetadataStore::GetLazyBlob(const std::string& digest) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT digest, media_type, size, diff_id, snapshot FROM lazy_blobs "
+                                        "WHERE digest=?1"));
+  q.Bind(1, digest);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return NotFound("lazy blob", digest);
+  return LazyBlob{q.Text(0), q.Text(1), q.Int(2), q.Text(3), q.Text(4)};
+}
+
+Result<std::vector<LazyBlob>> MetadataStore::ListLazyBlobs() {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT digest, media_type, size, diff_id, snapshot FROM lazy_blobs "
+                                        "ORDER BY digest"));
+  std::vector<LazyBlob> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back({q.Text(0), q.Text(1), q.Int(2), q.Text(3), q.Text(4)});
+  }
+  return out;
+}
+
+Status MetadataStore::DeleteLazyBlob(const std::string& digest) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto q, db_->Prepare("DELETE FROM lazy_blobs WHERE digest=?1"));
+  q.Bind(1, digest);
+  return q.Run();
+}
+
+Status MetadataStore::PutCompressedLayer(const std::string& uncompressed, const LayerRecord& c) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto q, db_->Prepare("INSERT OR REPLACE INTO compressed_layers(uncompressed, media_type, digest, "
+                                        "size, diff_id) VALUES(?1, ?2, ?3, ?4, ?5)"));
+  q.Bind(1, uncompressed).Bind(2, c.media_type).Bind(3, c.digest).Bind(4, c.size).Bind(5, c.diff_id);
+  return q.Run();
+}
+
+Result<LayerRecord> MetadataStore::GetCompressedLayer(const std::string& uncompressed, const std::string& media_type) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT digest, media_type, size, diff_id FROM compressed_layers "
+                                        "WHERE uncompressed=?1 AND media_type=?2"));
+  q.Bind(1, uncompressed).Bind(2, media_type);
+  ASSIGN_OR_RETURN(auto rows, ReadLayerRows(q));
+  if (rows.empty()) return NotFound("compressed layer of", uncompressed);
+  return rows[0];
 }
 
 // ---- cache records ----

@@ -55,6 +55,18 @@ struct LayerRecord {
   bool operator==(const LayerRecord&) const = default;
 };
 
+// A layer blob that is not stored but can be regenerated: the uncompressed tar of
+// committed snapshot `snapshot`'s own diff, whose sha256 is `digest` (= diff_id) and
+// length `size`. LazyContentStore (cache/lazy_content.h) materializes it on first read.
+struct LazyBlob {
+  std::string digest;
+  std::string media_type;
+  int64_t size = 0;
+  std::string diff_id;
+  std::string snapshot;
+  bool operator==(const LazyBlob&) const = default;
+};
+
 // A solver cache record: cache key -> result. `snapshot` is the committed
 // snapshot holding the result ("" when only the layers are present, e.g. after a
 // cache import); `layers` is the full layer chain (base first) when exported.
@@ -113,6 +125,18 @@ class MetadataStore {
   // The origin may since have been deleted.
   Status PutSnapshotOrigin(const std::string& snapshot, const std::string& origin);
   Result<std::string> SnapshotOrigin(const std::string& snapshot);
+
+  // Lazy layer blobs (one row per digest; the row goes with its snapshot).
+  Status PutLazyBlob(const LazyBlob& b);  // insert or replace
+  Result<LazyBlob> GetLazyBlob(const std::string& digest);  // NotFound if absent
+  Result<std::vector<LazyBlob>> ListLazyBlobs();
+  Status DeleteLazyBlob(const std::string& digest);
+
+  // The compressed twin of an uncompressed layer blob (made for a push, reused by the
+  // next one): `uncompressed` digest -> blob `compressed` (digest, media type, size, diff_id).
+  Status PutCompressedLayer(const std::string& uncompressed, const LayerRecord& compressed);
+  // The recorded twin in `media_type`; NotFound if none.
+  Result<LayerRecord> GetCompressedLayer(const std::string& uncompressed, const std::string& media_type);
 
   // Cache records.
   Status PutCacheRecord(const CacheRecord& r);  // insert or replace

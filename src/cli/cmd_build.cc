@@ -21,7 +21,9 @@
 #include "cache/content_store.h"
 #include "cache/metadata.h"
 #include "cache/snapshotter.h"
+#include "cache/push_layers.h"
 #include "cli/app.h"
+#include "cli/stores.h"
 #include "cli/registry_cli.h"
 #include "exporter/exporter.h"
 #include "exporter/output.h"
@@ -222,22 +224,6 @@ Status PrintFailure(const solver::SolveFailure& f, const llb::Definition& def) {
   return Status::OK();
 }
 
-// The snapshotter, probing overlayfs only the first time: the kind that worked
-// is remembered in ROOT/snapshotter-kind (one root never mixes kinds; the
-// probe mounts and syncs, which would cost every build).
-Result<std::unique_ptr<cache::Snapshotter>> OpenSnapshotterRemembered(const std::string& root) {
-  const std::string file = root + "/snapshotter-kind";
-  cache::SnapshotterOptions o;
-  const char* env = getenv("KILN_SNAPSHOTTER");
-  if (!(env && *env)) {
-    auto kind = ReadFile(file);
-    if (kind.ok() && (*kind == "overlayfs" || *kind == "copy")) o.kind = *kind;
-  }
-  ASSIGN_OR_RETURN(auto sn, cache::OpenSnapshotter(root, o));
-  if (o.kind.empty() && !(env && *env)) (void)WriteFileAtomic(file, sn->Kind());
-  return sn;
-}
-
 // Logs how long each phase took (--log-level debug).
 struct PhaseTimer {
   std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
@@ -406,13 +392,13 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
 
   timer.Mark("parse");
   // The store, the registry and the executor.
-  auto content = cache::OpenLocalContentStore(root);
-  if (!content.ok()) Fail(content.status().WithContext("open kiln's store at " + root));
-  timer.Mark("open content");
   auto metadata = cache::MetadataStore::Open(root);
   if (!metadata.ok()) Fail(metadata.status().WithContext("open kiln's metadata at " + root));
   auto snapshotter = OpenSnapshotterRemembered(root);
   if (!snapshotter.ok()) Fail(snapshotter.status().WithContext("open kiln's snapshots at " + root));
+  auto content = OpenContentStore(root, metadata->get(), snapshotter->get());
+  if (!content.ok()) Fail(content.status().WithContext("open kiln's store at " + root));
+  timer.Mark("open content");
   timer.Mark("open snapshotter");
   auto client_ptr = std::make_shared<registry::RegistryClient>(f.reg.Options(), root + "/registry");
   registry::RegistryClient& client = *client_ptr;
@@ -532,9 +518,12 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   ed.content = content->get();
   ed.metadata = metadata->get();
   cache::ContentStore* content_ptr = content->get();
-  ed.push = [client_ptr, content_ptr](const std::string& name, const oci::Descriptor& manifest) -> Status {
+  cache::MetadataStore* metadata_ptr = metadata->get();
+  ed.push = [client_ptr, content_ptr, metadata_ptr](const std::string& name, const oci::Descriptor& manifest) -> Status {
     ASSIGN_OR_RETURN(Reference ref, ParseReference(name));
-    ASSIGN_OR_RETURN(auto res, registry::PushImage(*client_ptr, *content_ptr, manifest, ref));
+    // Layers stored uncompressed (reused from the local store) go out as gzip.
+    ASSIGN_OR_RETURN(auto conv, cache::CompressedForPush(*content_ptr, *metadata_ptr, manifest));
+    ASSIGN_OR_RETURN(auto res, registry::PushImage(*client_ptr, *content_ptr, conv.target, ref));
     fprintf(stderr, "pushed %s (%s)\n", ref.Familiar().c_str(), res.digest.c_str());
     return Status::OK();
   };

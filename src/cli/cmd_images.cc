@@ -14,6 +14,7 @@
 #include "cache/metadata.h"
 #include "cache/snapshotter.h"
 #include "cli/app.h"
+#include "cli/stores.h"
 #include "cli/registry_cli.h"
 #include "exporter/dir_result.h"
 #include "exporter/exporter.h"
@@ -34,12 +35,12 @@ struct Stores {
 Stores OpenStores(const GlobalOptions& g) {
   Stores s;
   s.root = g.ResolvedRoot();
-  auto cs = cache::OpenLocalContentStore(s.root);
-  if (!cs.ok()) Fail(cs.status().WithContext("open kiln's content store under " + s.root));
-  s.content = std::move(cs.value());
   auto md = cache::MetadataStore::Open(s.root);
   if (!md.ok()) Fail(md.status().WithContext("open kiln's metadata under " + s.root));
   s.metadata = std::move(md.value());
+  auto cs = OpenContentStore(s.root, s.metadata.get());
+  if (!cs.ok()) Fail(cs.status().WithContext("open kiln's content store under " + s.root));
+  s.content = std::move(cs.value());
   return s;
 }
 

@@ -10,7 +10,9 @@
 #include "cache/content_store.h"
 #include "cache/metadata.h"
 #include "cli/app.h"
+#include "cache/push_layers.h"
 #include "cli/registry_cli.h"
+#include "cli/stores.h"
 #include "exporter/image_store.h"
 #include "registry/client.h"
 #include "registry/credentials.h"
@@ -70,8 +72,8 @@ void RunPull(GlobalOptions& g, const PullArgs& a) {
   Reference ref = OrFail(ParseReference(a.ref));
   oci::Platform platform = PlatformOrHost(a.platform);
   std::string root = g.ResolvedRoot();
-  auto store = OrFail(cache::OpenLocalContentStore(root));
   auto md = OrFail(cache::MetadataStore::Open(root));
+  auto store = OrFail(OpenContentStore(root, md.get()));
   registry::RegistryClient client(a.reg.Options(), root + "/registry");
   if (!a.quiet) client.SetProgress([](const std::string& l) { fprintf(stderr, "%s\n", l.c_str()); });
   if (a.all) {
@@ -108,8 +110,8 @@ void RunPush(GlobalOptions& g, const PushArgs& a) {
   }
   const std::string src_name = a.source.empty() ? ref.Familiar() : a.source;
   std::string root = g.ResolvedRoot();
-  auto store = OrFail(cache::OpenLocalContentStore(root));
   auto md = OrFail(cache::MetadataStore::Open(root));
+  auto store = OrFail(OpenContentStore(root, md.get()));
   // The local image: by name (also short names), ID or digest, as `kiln images` shows them.
   oci::Descriptor target;
   exporter::ImageStore images(*store, *md);
@@ -128,7 +130,13 @@ void RunPush(GlobalOptions& g, const PushArgs& a) {
   opts.chunk_size = a.chunk;
   registry::RegistryClient client(opts, root + "/registry");
   if (!a.quiet) client.SetProgress([](const std::string& l) { fprintf(stderr, "%s\n", l.c_str()); });
-  auto res = OrFail(registry::PushImage(client, *store, target, ref, a.tags));
+  // Layers stored uncompressed (kiln's store keeps new layers so) are pushed as gzip,
+  // as docker push does; the compressed blobs are kept for the next push.
+  auto conv = OrFail(cache::CompressedForPush(*store, *md, target));
+  if (!a.quiet && conv.layers_compressed + conv.layers_reused > 0)
+    fprintf(stderr, "pushing %s with gzip layers (%d compressed now, %d from an earlier push)\n",
+            conv.target.digest.c_str(), conv.layers_compressed, conv.layers_reused);
+  auto res = OrFail(registry::PushImage(client, *store, conv.target, ref, a.tags));
   if (!a.quiet)
     fprintf(stderr, "pushed %s: %d blobs uploaded, %d mounted, %d already present\n", ref.Familiar().c_str(),
             res.blobs_uploaded, res.blobs_mounted, res.blobs_skipped);

@@ -60,7 +60,16 @@ class ImageExporter : public Exporter {
   OutputType Type() const override { return OutputType::kImage; }
 
   Result<ExportResult> Export(BuildResult& result) override {
-    ASSIGN_OR_RETURN(AssembledImage img, CommitImage(result, spec_, deps_));
+    OutputSpec spec = spec_;
+    // Into kiln's store only: uncompressed lazy layers (docker's store keeps layers
+    // uncompressed too; push converts them to gzip). Pushing exports gzip directly.
+    // (force-compression without compression= means forced gzip, as in BuildKit.)
+    if (!spec.push && !spec.compression.force &&
+        (!spec.compression.type_set || spec.compression.type == "uncompressed")) {
+      spec.compression.type = "uncompressed";
+      spec.compression.lazy = true;
+    }
+    ASSIGN_OR_RETURN(AssembledImage img, CommitImage(result, spec, deps_));
     for (const auto& n : names_) {
       // Unchanged name (a cached rebuild): nothing to write.
       auto cur = deps_.metadata->GetImage(n);

@@ -136,6 +136,7 @@ Result<OutputSpec> ParseOutput(const std::string& value) {
       }
       if (v == "estargz") return bad("compression=estargz is not supported by kiln");
       spec.compression.type = v;
+      spec.compression.type_set = true;
     } else if (key == "compression-level") {
       int level = 0;
       try {

@@ -28,6 +28,12 @@ struct CompressionOptions {
   std::string type = "gzip";        // gzip | zstd | uncompressed
   std::optional<int> level;
   bool force = false;               // recompress existing layers that use another compression
+  bool type_set = false;            // compression= was given
+  // Set by the image exporter for kiln's own store (no push, no force-compression, no compression= other
+  // than uncompressed): new layers are uncompressed and lazy, only hashed at build
+  // time and stored on first read (cache/lazy_content.h), as docker's store keeps
+  // layers uncompressed. `type` is then "uncompressed".
+  bool lazy = false;
   bool operator==(const CompressionOptions&) const = default;
 };
 

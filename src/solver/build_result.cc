@@ -3,6 +3,7 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include "cache/layer_compress.h"
+#include "cache/layer_hash.h"
 #include "cache/layer_writer.h"
 #include "solver/ops_internal.h"
 
@@ -58,11 +59,19 @@ Result<cache::LayerRecord> SnapshotBuildResult::LayerOf(const std::string& snaps
         auto have = cache::CompressionOfMediaType(rec.media_type);
         if (have.ok() && *have == want && d.content->Has(rec.digest)) return rec;
       }
-      // Another compression is fine unless forced (as BuildKit keeps pulled layers).
+      // Another compression is fine unless forced (as BuildKit keeps pulled layers),
+      // but an uncompressed layer (the local store's) never stands in for a compressed one.
       if (!c.force)
-        for (const auto& rec : *recs)
+        for (const auto& rec : *recs) {
+          auto have = cache::CompressionOfMediaType(rec.media_type);
+          if (have.ok() && *have == cache::Compression::kUncompressed && want != cache::Compression::kUncompressed)
+            continue;
           if (d.content->Has(rec.digest)) return rec;
+        }
     }
+    // The local store's layers: hashed only, stored when first read.
+    if (c.lazy && want == cache::Compression::kUncompressed && !c.level)
+      return cache::LazySnapshotLayer(d.root, *d.snapshotter, *d.metadata, snapshot, /*oci_media_types=*/true);
   }
   ASSIGN_OR_RETURN(auto in, d.snapshotter->DiffInputs(snapshot));
   cache::LayerOptions lo;

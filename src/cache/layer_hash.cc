@@ -1,0 +1,327 @@
+#include "cache/layer_hash.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+
+#include "base/digest.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/oci.h"
+#include "cache/layer_compress.h"
+#include "cache/layer_writer.h"
+
+namespace kiln::cache {
+namespace {
+
+constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'L', 'I', 'X', '1'};
+constexpr char kTrailer[8] = {'K', 'I', 'L', 'N', 'L', 'I', 'X', 'E'};
+constexpr size_t kFpSize = 16;
+constexpr uint64_t kCheckpointEvery = 2 << 20;
+
+struct Checkpoint {
+  uint64_t entry = 0;
+  uint64_t offset = 0;
+  std::string state;  // ResumableSha256::kStateSize bytes
+};
+
+struct Index {
+  std::vector<std::string> fps;  // kFpSize bytes each
+  std::vector<Checkpoint> checkpoints;
+  uint64_t size = 0;
+  std::string diff_id;
+};
+
+// What the tar writer will do with each entry, as fingerprints.
+struct Walk {
+  std::vector<std::string> fps;
+  // (dev, ino) per entry when the writer records it for hard links ("" otherwise).
+  std::vector<std::pair<uint64_t, uint64_t>> keys;
+  std::vector<bool> has_key;
+};
+
+void PutU64(std::string& s, uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
+void PutStr(std::string& s, std::string_view v) {
+  PutU64(s, v.size());
+  s.append(v);
+}
+
+std::string Xattrs(const std::string& p) {
+  std::string out;
+  ssize_t len = llistxattr(p.c_str(), nullptr, 0);
+  if (len <= 0) return out;
+  std::string names(static_cast<size_t>(len), '\0');
+  len = llistxattr(p.c_str(), names.data(), names.size());
+  std::map<std::string, std::string> sorted;
+  for (ssize_t i = 0; i < len;) {
+    std::string name(names.c_str() + i);
+    i += static_cast<ssize_t>(name.size()) + 1;
+    if (name.rfind("trusted.overlay.", 0) == 0) continue;
+    ssize_t vlen = lgetxattr(p.c_str(), name.c_str(), nullptr, 0);
+    if (vlen < 0) continue;
+    std::string v(static_cast<size_t>(vlen), '\0');
+    vlen = lgetxattr(p.c_str(), name.c_str(), v.data(), v.size());
+    if (vlen >= 0) sorted[name] = v.substr(0, static_cast<size_t>(vlen));
+  }
+  for (auto& [k, v] : sorted) {
+    PutStr(out, k);
+    PutStr(out, v);
+  }
+  return out;
+}
+
+std::string FpHash(const std::string& data) {
+  ResumableSha256 h;
+  h.Update(data.data(), data.size());
+  std::string d = h.Digest();  // sha256:<hex>
+  std::string out(kFpSize, '\0');
+  for (size_t i = 0; i < kFpSize; i++) {
+    auto nib = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    out[i] = static_cast<char>(nib(d[7 + 2 * i]) << 4 | nib(d[8 + 2 * i]));
+  }
+  return out;
+}
+
+Result<Walk> Fingerprints(const std::vector<Change>& changes) {
+  Walk w;
+  w.fps.reserve(changes.size());
+  w.keys.resize(changes.size());
+  w.has_key.resize(changes.size(), false);
+  HardLinkMap seen;
+  std::string fp;
+  for (size_t i = 0; i < changes.size(); i++) {
+    const Change& c = changes[i];
+    fp.clear();
+    fp.push_back(static_cast<char>('0' + static_cast<int>(c.kind)));
+    PutStr(fp, c.path);
+    if (c.kind == Change::Kind::kEntry) {
+      struct stat st;
+      if (lstat(c.source.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", c.source);
+      PutU64(fp, st.st_mode);
+      PutU64(fp, st.st_uid);
+      PutU64(fp, st.st_gid);
+      PutU64(fp, static_cast<uint64_t>(st.st_mtim.tv_sec));
+      PutU64(fp, static_cast<uint64_t>(st.st_mtim.tv_nsec));
+      if (S_ISREG(st.st_mode)) {  // the content: same inode, same bytes (committed files never change)
+        PutU64(fp, static_cast<uint64_t>(st.st_size));
+        PutU64(fp, st.st_dev);
+        PutU64(fp, st.st_ino);
+      }
+      if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) PutU64(fp, st.st_rdev);
+      if (S_ISLNK(st.st_mode)) {
+        char buf[4096];
+        ssize_t n = readlink(c.source.c_str(), buf, sizeof buf);
+        if (n < 0) return Status::FromErrno(errno, "readlink", c.source);
+        PutStr(fp, std::string_view(buf, static_cast<size_t>(n)));
+      }
+      fp += Xattrs(c.source);
+      // Exactly the writer's hard-link rule (layer_writer.cc).
+      if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+        std::pair<uint64_t, uint64_t> key{st.st_dev, st.st_ino};
+        w.keys[i] = key;
+        w.has_key[i] = true;
+        auto [it, fresh] = seen.try_emplace(key, c.path);
+        if (!fresh) {
+          fp += "L";
+          PutStr(fp, it->second);
+        }
+      }
+    }
+    w.fps.push_back(FpHash(fp));
+  }
+  return w;
+}
+
+Result<Index> ReadIndex(const std::string& path, const std::string& want_diff_id) {
+  ASSIGN_OR_RETURN(std::string data, ReadFile(path));
+  Index ix;
+  size_t pos = 0;
+  auto bad = [&](const char* why) { return Status::Corruption("layer index " + path + ": " + why); };
+  auto u64 = [&](uint64_t& v) {
+    if (pos + 8 > data.size()) return false;
+    memcpy(&v, data.data() + pos, 8);
+    pos += 8;
+    return true;
+  };
+  if (data.size() < 16 || memcmp(data.data(), kMagic, 8) != 0 ||
+      memcmp(data.data() + data.size() - 8, kTrailer, 8) != 0)
+    return bad("not a kiln layer index");
+  pos = 8;
+  uint64_t n = 0;
+  if (!u64(n) || n > data.size() / kFpSize) return bad("truncated");
+  for (uint64_t i = 0; i < n; i++) {
+    if (pos + kFpSize > data.size()) return bad("truncated");
+    ix.fps.emplace_back(data.data() + pos, kFpSize);
+    pos += kFpSize;
+  }
+  uint64_t nc = 0;
+  if (!u64(nc) || nc > data.size()) return bad("truncated");
+  for (uint64_t i = 0; i < nc; i++) {
+    Checkpoint c;
+    if (!u64(c.entry) || !u64(c.offset) || pos + ResumableSha256::kStateSize > data.size()) return bad("truncated");
+    c.state.assign(data.data() + pos, ResumableSha256::kStateSize);
+    pos += ResumableSha256::kStateSize;
+    ix.checkpoints.push_back(std::move(c));
+  }
+  if (!u64(ix.size) || pos + 71 + 8 != data.size()) return bad("truncated");
+  ix.diff_id.assign(data.data() + pos, 71);
+  if (ix.diff_id != want_diff_id) return bad("written for another layer");
+  return ix;
+}
+
+// Temp file + rename, no fsync: an index is only an accelerator, and a torn one
+// fails ReadIndex's checks (a full pass then).
+Status WriteIndex(const std::string& dir, const Index& ix) {
+  std::string data(kMagic, 8);
+  PutU64(data, ix.fps.size());
+  for (auto& f : ix.fps) data += f;
+  PutU64(data, ix.checkpoints.size());
+  for (auto& c : ix.checkpoints) {
+    PutU64(data, c.entry);
+    PutU64(data, c.offset);
+    data += c.state;
+  }
+  PutU64(data, ix.size);
+  data += ix.diff_id;
+  data.append(kTrailer, 8);
+  RETURN_IF_ERROR(MakeDirs(dir));
+  std::string final_path = dir + "/" + std::string(DigestHex(ix.diff_id));
+  std::string tmp = final_path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(gettid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(errno, "create", tmp);
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      unlink(tmp.c_str());
+      return Status::FromErrno(err, "write", tmp);
+    }
+    off += static_cast<size_t>(n);
+  }
+  close(fd);
+  if (rename(tmp.c_str(), final_path.c_str()) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return Status::FromErrno(err, "rename into", final_path);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string LayerIndexDir(const std::string& root) { return root + "/layer-index"; }
+
+Result<LayerRecord> HashLayerTar(const std::vector<Change>& changes, const std::string& index_dir,
+                                 const std::string& prev_diff_id, bool oci_media_types, LayerHashStats* stats) {
+  auto t0 = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(Walk walk, Fingerprints(changes));
+  spdlog::debug("layer hash: fingerprints of {} entries took {:.1f} ms", changes.size(),
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  LayerRecord rec;
+  rec.media_type = LayerMediaType(Compression::kUncompressed, oci_media_types);
+  LayerHashStats st;
+  st.entries = changes.size();
+
+  Index out;
+  out.fps = walk.fps;
+  ResumableSha256 h;
+  uint64_t len = 0;
+  size_t start = 0;
+  HardLinkMap links;
+  std::optional<Index> prev;
+  if (!index_dir.empty() && IsValidDigest(prev_diff_id)) {
+    auto p = ReadIndex(index_dir + "/" + std::string(DigestHex(prev_diff_id)), prev_diff_id);
+    if (p.ok()) prev = std::move(p).value();
+  }
+  if (prev) {
+    size_t d = 0;
+    while (d < walk.fps.size() && d < prev->fps.size() && walk.fps[d] == prev->fps[d]) d++;
+    if (d == walk.fps.size() && d == prev->fps.size()) {
+      rec.digest = rec.diff_id = prev->diff_id;
+      rec.size = static_cast<int64_t>(prev->size);
+      st.reused = true;
+      st.start_entry = d;
+      if (stats) *stats = st;
+      return rec;  // same fingerprints, same tar: the index file is already there
+    }
+    const Checkpoint* best = nullptr;
+    for (const auto& c : prev->checkpoints)
+      if (c.entry <= d && c.state.size() == ResumableSha256::kStateSize) best = &c;
+    if (best && best->entry > 0 && h.Restore(best->state)) {
+      start = best->entry;
+      len = best->offset;
+      for (const auto& c : prev->checkpoints)
+        if (c.entry <= start) out.checkpoints.push_back(c);
+      for (size_t i = 0; i < start; i++)
+        if (walk.has_key[i]) links.try_emplace(walk.keys[i], changes[i].path);
+    }
+  }
+  st.start_entry = start;
+  uint64_t first = len;
+  LayerOptions opts;
+  opts.compression = Compression::kUncompressed;
+  opts.oci_media_types = oci_media_types;
+  RETURN_IF_ERROR(WriteLayerTarFrom(
+      changes, start, std::move(links), opts,
+      [&](const void* p, size_t n) {
+        h.Update(p, n);
+        len += n;
+        return Status::OK();
+      },
+      [&](size_t i) {
+        if (len % 64 != 0) return;  // never: entries are 512-byte aligned
+        if (!out.checkpoints.empty() &&
+            (out.checkpoints.back().entry == i || len - out.checkpoints.back().offset < kCheckpointEvery))
+          return;
+        out.checkpoints.push_back({i, len, h.Save()});
+      }));
+  rec.digest = rec.diff_id = h.Digest();
+  rec.size = static_cast<int64_t>(len);
+  st.hashed_bytes = static_cast<int64_t>(len - first);
+  out.size = len;
+  out.diff_id = rec.diff_id;
+  if (!index_dir.empty()) (void)WriteIndex(index_dir, out);  // best effort: an accelerator only
+  if (stats) *stats = st;
+  return rec;
+}
+
+Result<std::vector<Change>> SnapshotChanges(Snapshotter& sn, const std::string& key) {
+  ASSIGN_OR_RETURN(auto in, sn.DiffInputs(key));
+  if (in.overlay_upper) return DiffOverlayUpper(in.upper);
+  return DiffDirectories(in.lower, in.upper);
+}
+
+Result<LayerRecord> LazySnapshotLayer(const std::string& root, Snapshotter& sn, MetadataStore& md,
+                                      const std::string& key, bool oci_media_types, LayerHashStats* stats) {
+  ASSIGN_OR_RETURN(SnapshotInfo info, sn.Stat(key));
+  if (!info.committed)
+    return Status::FailedPrecondition("snapshot `" + key + "` is not committed: commit it before exporting its layer");
+  auto t0 = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(auto changes, SnapshotChanges(sn, key));
+  auto t1 = std::chrono::steady_clock::now();
+  std::string prev;
+  if (auto origin = md.SnapshotOrigin(key); origin.ok()) {
+    if (auto layers = md.SnapshotLayers(*origin); layers.ok() && !layers->empty()) prev = layers->front().diff_id;
+  }
+  LayerHashStats local;
+  if (!stats) stats = &local;
+  ASSIGN_OR_RETURN(LayerRecord rec, HashLayerTar(changes, LayerIndexDir(root), prev, oci_media_types, stats));
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  spdlog::debug("layer of {}: diff {:.1f} ms, hash {:.1f} ms ({} entries, from entry {}, {} bytes hashed{}{})", key,
+                ms(t0, t1), ms(t1, std::chrono::steady_clock::now()), stats->entries, stats->start_entry,
+                stats->hashed_bytes, prev.empty() ? "" : ", origin layer ", prev);
+  RETURN_IF_ERROR(md.PutLazyBlob({rec.digest, rec.media_type, rec.size, rec.diff_id, key}));
+  RETURN_IF_ERROR(md.PutSnapshotLayer(key, rec));
+  return rec;
+}
+
+}  // namespace kiln::cache
