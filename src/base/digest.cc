@@ -113,4 +113,14 @@ std::string_view DigestHex(std::string_view d) {
   return pos == std::string_view::npos ? d : d.substr(pos + 1);
 }
 
+std::string NextChainId(const std::string& chain, const std::string& diff_id) {
+  return chain.empty() ? diff_id : Sha256Digest(chain + " " + diff_id);
+}
+
+std::string ChainId(const std::vector<std::string>& diff_ids) {
+  std::string chain;
+  for (const auto& d : diff_ids) chain = NextChainId(chain, d);
+  return chain;
+}
+
 }  // namespace kiln

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "base/status.h"
@@ -53,6 +54,11 @@ class ResumableSha256 {
 std::string Sha256Hex(std::string_view data);
 // "sha256:" + hex.
 std::string Sha256Digest(std::string_view data);
+
+// OCI ChainIDs: ChainID(L0) = DiffID(L0); ChainID(L0..n) = sha256(ChainID(L0..n-1) + " " + DiffID(Ln)).
+// `chain` "" starts a chain.
+std::string NextChainId(const std::string& chain, const std::string& diff_id);
+std::string ChainId(const std::vector<std::string>& diff_ids);
 // Digest of a file's contents, streamed.
 Result<std::string> Sha256File(const std::string& path);
 

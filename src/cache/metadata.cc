@@ -94,6 +94,9 @@ CREATE TABLE IF NOT EXISTS compressed_layers(
   size INTEGER NOT NULL,
   diff_id TEXT NOT NULL,
   PRIMARY KEY(uncompressed, media_type));
+CREATE TABLE IF NOT EXISTS chain_snapshots(
+  chain_id TEXT PRIMARY KEY,
+  snapshot TEXT NOT NULL REFERENCES snapshots(key) ON DELETE CASCADE ON UPDATE CASCADE);
 )sql";
 constexpr int kSchemaVersion = 2;
 
@@ -375,6 +378,22 @@ Status MetadataStore::PutSnapshotOrigin(const std::string& snapshot, const std::
   ASSIGN_OR_RETURN(auto q, db_->Prepare("INSERT OR REPLACE INTO snapshot_origins(snapshot, origin) VALUES(?1, ?2)"));
   q.Bind(1, snapshot).Bind(2, origin);
   return q.Run();
+}
+
+Status MetadataStore::PutChainSnapshot(const std::string& chain_id, const std::string& snapshot) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto q, db_->Prepare("INSERT OR REPLACE INTO chain_snapshots(chain_id, snapshot) VALUES(?1, ?2)"));
+  q.Bind(1, chain_id).Bind(2, snapshot);
+  return q.Run();
+}
+
+Result<std::string> MetadataStore::ChainSnapshot(const std::string& chain_id) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT snapshot FROM chain_snapshots WHERE chain_id=?1"));
+  q.Bind(1, chain_id);
+  ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return NotFound("chain", chain_id);
+  return q.Text(0);
 }
 
 Result<std::string> MetadataStore::SnapshotOrigin(const std::string& snapshot) {

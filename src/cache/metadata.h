@@ -126,6 +126,13 @@ class MetadataStore {
   Status PutSnapshotOrigin(const std::string& snapshot, const std::string& origin);
   Result<std::string> SnapshotOrigin(const std::string& snapshot);
 
+  // A committed snapshot whose view is exactly the layer chain with OCI ChainID
+  // `chain_id` (recorded when a build result is exported, so building FROM that
+  // image uses the snapshot instead of unpacking its layers). NotFound if none;
+  // the row goes with the snapshot.
+  Status PutChainSnapshot(const std::string& chain_id, const std::string& snapshot);
+  Result<std::string> ChainSnapshot(const std::string& chain_id);
+
   // Lazy layer blobs (one row per digest; the row goes with its snapshot).
   Status PutLazyBlob(const LazyBlob& b);  // insert or replace
   Result<LazyBlob> GetLazyBlob(const std::string& digest);  // NotFound if absent

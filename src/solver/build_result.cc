@@ -2,6 +2,7 @@
 
 #include <oneapi/tbb/parallel_for.h>
 
+#include "base/digest.h"
 #include "cache/layer_compress.h"
 #include "cache/layer_hash.h"
 #include "cache/layer_writer.h"
@@ -92,6 +93,7 @@ Result<std::vector<exporter::Layer>> SnapshotBuildResult::Layers(const exporter:
     recs[i] = LayerOf(chain[i], compression, rewrite_timestamp, source_date_epoch);
   });
   std::vector<exporter::Layer> out;
+  std::string top_snapshot;  // the snapshot of the last layer kept
   std::vector<bool> empty(chain.size(), false);
   for (size_t i = 0; i < chain.size(); i++) {
     if (!recs[i].ok()) return recs[i].status().WithContext("layer of snapshot " + chain[i]);
@@ -109,6 +111,17 @@ Result<std::vector<exporter::Layer>> SnapshotBuildResult::Layers(const exporter:
     auto srec = r_->deps().metadata->GetSnapshot(chain[i]);
     if (srec.ok()) l.created_ns = srec->created * 1000000000LL;
     out.push_back(std::move(l));
+    top_snapshot = chain[i];
+  }
+  // Its view is the image's rootfs: remember it under the chain ID, so that a
+  // build FROM this image uses it instead of unpacking the layers again. Not
+  // with rewritten timestamps (the layers then differ from the snapshot).
+  if (!rewrite_timestamp && !out.empty()) {
+    std::vector<std::string> diff_ids;
+    for (const auto& x : out) diff_ids.push_back(x.diff_id);
+    std::string id = ChainId(diff_ids);
+    auto have = r_->deps().metadata->ChainSnapshot(id);
+    if (!have.ok() || *have != top_snapshot) (void)r_->deps().metadata->PutChainSnapshot(id, top_snapshot);
   }
   std::lock_guard l(mu_);
   empty_ = std::move(empty);

@@ -124,10 +124,22 @@ class ImageSourceOp : public OpImpl {
     if (diff_ids.size() != image_.layers.size())
       return Status::Corruption("image " + image_.ref.String() + ": " + std::to_string(image_.layers.size()) +
                                 " layers but " + std::to_string(diff_ids.size()) + " diff_ids");
+    // Built here before: the snapshot the export recorded for this chain.
+    if (!diff_ids.empty()) {
+      std::string top = ChainId(diff_ids);
+      auto own = d.snapshotter->Stat("layer-" + std::string(DigestHex(top)));
+      if (!own.ok() || !own->committed) {
+        auto snap = d.metadata->ChainSnapshot(top);
+        if (snap.ok()) {
+          auto st = d.snapshotter->Stat(*snap);
+          if (st.ok() && st->committed) return std::vector<ValuePtr>{std::make_shared<SnapshotValue>(*snap)};
+        }
+      }
+    }
     bool fetched = false;
     std::string chain, parent;
     for (size_t i = 0; i < diff_ids.size(); i++) {
-      chain = i == 0 ? diff_ids[0] : Sha256Digest(chain + " " + diff_ids[i]);
+      chain = NextChainId(chain, diff_ids[i]);
       std::string key = "layer-" + std::string(DigestHex(chain));
       auto st = d.snapshotter->Stat(key);
       if (!st.ok() || !st->committed) {

@@ -69,7 +69,7 @@ Result<std::string> SnapshotCache::Materialize(const cache::CacheRecord& rec) {
   std::string chain, parent;
   for (size_t i = 0; i < rec.layers.size(); i++) {
     const auto& lr = rec.layers[i];
-    chain = i == 0 ? lr.diff_id : Sha256Digest(chain + " " + lr.diff_id);
+    chain = NextChainId(chain, lr.diff_id);
     // Image layers are named as the image source op names them, so both share them.
     std::string key = (static_cast<int>(i) < image_layers ? "layer-" : "cache-") + std::string(DigestHex(chain));
     auto st = sn_->Stat(key);
