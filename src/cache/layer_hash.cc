@@ -8,7 +8,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "base/digest.h"
 #include "base/fs.h"
@@ -36,6 +40,77 @@ struct Index {
   std::vector<Checkpoint> checkpoints;
   uint64_t size = 0;
   std::string diff_id;
+};
+
+// SHA-256 of a byte stream on its own thread, so producing the tar (reading the
+// files) and hashing it overlap on two cores. The producer appends bytes and
+// asks for checkpoints; the hashing thread saves the midstate when it reaches
+// the byte offset the checkpoint was asked at.
+class PipelinedHasher {
+ public:
+  explicit PipelinedHasher(ResumableSha256& h) : h_(h), thread_([this] { Run(); }) {}
+  ~PipelinedHasher() { Finish(); }
+
+  void Write(const void* p, size_t n) {
+    cur_.append(static_cast<const char*>(p), n);
+    if (cur_.size() >= kChunk) Push(false, 0, 0);
+  }
+  // Saves the state once every byte written so far has been hashed.
+  void Checkpoint(uint64_t entry, uint64_t offset) { Push(true, entry, offset); }
+  // Waits for the hashing thread; returns the checkpoints taken, in order.
+  std::vector<struct Checkpoint> Finish() {
+    if (thread_.joinable()) {
+      Push(false, 0, 0);
+      {
+        std::lock_guard l(mu_);
+        done_ = true;
+      }
+      cv_.notify_all();
+      thread_.join();
+    }
+    return std::move(checkpoints_);
+  }
+
+ private:
+  static constexpr size_t kChunk = 4 << 20, kMaxQueued = 4;
+  struct Item {
+    std::string data;
+    bool mark = false;
+    uint64_t entry = 0, offset = 0;
+  };
+  void Push(bool mark, uint64_t entry, uint64_t offset) {
+    if (cur_.empty() && !mark) return;
+    std::unique_lock l(mu_);
+    cv_.wait(l, [&] { return queue_.size() < kMaxQueued; });
+    queue_.push_back({std::move(cur_), mark, entry, offset});
+    cur_.clear();
+    cur_.reserve(kChunk + (64 << 10));
+    cv_.notify_all();
+  }
+  void Run() {
+    for (;;) {
+      Item it;
+      {
+        std::unique_lock l(mu_);
+        cv_.wait(l, [&] { return !queue_.empty() || done_; });
+        if (queue_.empty()) return;
+        it = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      cv_.notify_all();
+      if (!it.data.empty()) h_.Update(it.data.data(), it.data.size());
+      if (it.mark) checkpoints_.push_back({it.entry, it.offset, h_.Save()});
+    }
+  }
+
+  ResumableSha256& h_;
+  std::string cur_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  bool done_ = false;
+  std::vector<struct Checkpoint> checkpoints_;
+  std::thread thread_;
 };
 
 // What the tar writer will do with each entry, as fingerprints.
@@ -270,20 +345,27 @@ Result<LayerRecord> HashLayerTar(const std::vector<Change>& changes, const std::
   LayerOptions opts;
   opts.compression = Compression::kUncompressed;
   opts.oci_media_types = oci_media_types;
-  RETURN_IF_ERROR(WriteLayerTarFrom(
+  uint64_t last_cp_entry = out.checkpoints.empty() ? 0 : out.checkpoints.back().entry;
+  uint64_t last_cp_offset = out.checkpoints.empty() ? 0 : out.checkpoints.back().offset;
+  bool have_cp = !out.checkpoints.empty();
+  PipelinedHasher ph(h);
+  Status written = WriteLayerTarFrom(
       changes, start, std::move(links), opts,
       [&](const void* p, size_t n) {
-        h.Update(p, n);
+        ph.Write(p, n);
         len += n;
         return Status::OK();
       },
       [&](size_t i) {
         if (len % 64 != 0) return;  // never: entries are 512-byte aligned
-        if (!out.checkpoints.empty() &&
-            (out.checkpoints.back().entry == i || len - out.checkpoints.back().offset < kCheckpointEvery))
-          return;
-        out.checkpoints.push_back({i, len, h.Save()});
-      }));
+        if (have_cp && (last_cp_entry == i || len - last_cp_offset < kCheckpointEvery)) return;
+        ph.Checkpoint(i, len);
+        have_cp = true;
+        last_cp_entry = i;
+        last_cp_offset = len;
+      });
+  for (auto& c : ph.Finish()) out.checkpoints.push_back(std::move(c));
+  RETURN_IF_ERROR(written);
   rec.digest = rec.diff_id = h.Digest();
   rec.size = static_cast<int64_t>(len);
   st.hashed_bytes = static_cast<int64_t>(len - first);

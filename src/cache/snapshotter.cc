@@ -135,8 +135,9 @@ class LocalSnapshotter : public Snapshotter {
     if (rec.kind != SnapshotKind::kActive)
       return Status::FailedPrecondition("snapshot `" + key + "` is already committed");
     if (overlay_) RETURN_IF_ERROR(RemoveAll(Work(rec.id)));
-    ASSIGN_OR_RETURN(int64_t size, TreeSize(Fs(rec.id)));
-    return md_->CommitSnapshot(key, name, size);
+    // The size stays unknown (-1) until Usage() needs it: walking a big tree
+    // here would cost every step of every build.
+    return md_->CommitSnapshot(key, name, -1);
   }
 
   Status Remove(const std::string& key) override {
