@@ -214,7 +214,8 @@ class LocalContentStore : public ContentStore {
       if (e->d_name[0] == '.') continue;
       std::string p = ingest_ + "/" + e->d_name;
       struct stat st;
-      if (lstat(p.c_str(), &st) != 0 || now - st.st_mtim.tv_sec < max_age_seconds) continue;
+      // max_age 0 means every file: a fine-grained mtime can be a tick ahead of time().
+      if (lstat(p.c_str(), &st) != 0 || (max_age_seconds > 0 && now - st.st_mtim.tv_sec < max_age_seconds)) continue;
       if (unlink(p.c_str()) == 0) freed += st.st_size;
     }
     closedir(d);

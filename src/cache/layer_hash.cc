@@ -129,22 +129,9 @@ void PutStr(std::string& s, std::string_view v) {
 
 std::string Xattrs(const std::string& p) {
   std::string out;
-  ssize_t len = llistxattr(p.c_str(), nullptr, 0);
-  if (len <= 0) return out;
-  std::string names(static_cast<size_t>(len), '\0');
-  len = llistxattr(p.c_str(), names.data(), names.size());
-  std::map<std::string, std::string> sorted;
-  for (ssize_t i = 0; i < len;) {
-    std::string name(names.c_str() + i);
-    i += static_cast<ssize_t>(name.size()) + 1;
-    if (name.rfind("trusted.overlay.", 0) == 0) continue;
-    ssize_t vlen = lgetxattr(p.c_str(), name.c_str(), nullptr, 0);
-    if (vlen < 0) continue;
-    std::string v(static_cast<size_t>(vlen), '\0');
-    vlen = lgetxattr(p.c_str(), name.c_str(), v.data(), v.size());
-    if (vlen >= 0) sorted[name] = v.substr(0, static_cast<size_t>(vlen));
-  }
-  for (auto& [k, v] : sorted) {
+  auto sorted = LayerXattrs(p);
+  if (!sorted.ok()) return out;  // an accelerator: an unreadable xattr only costs a rehash
+  for (auto& [k, v] : *sorted) {
     PutStr(out, k);
     PutStr(out, v);
   }

@@ -12,6 +12,28 @@
 #include <memory>
 
 namespace kiln::cache {
+
+Result<std::map<std::string, std::string>> LayerXattrs(const std::string& p) {
+  std::map<std::string, std::string> sorted;
+  ssize_t len = llistxattr(p.c_str(), nullptr, 0);
+  if (len <= 0) return sorted;
+  std::string names(static_cast<size_t>(len), '\0');
+  len = llistxattr(p.c_str(), names.data(), names.size());
+  if (len < 0) return Status::FromErrno(errno, "list xattrs of", p);
+  for (ssize_t i = 0; i < len;) {
+    std::string name(names.c_str() + i);
+    i += static_cast<ssize_t>(name.size()) + 1;
+    if (name.rfind("trusted.overlay.", 0) == 0) continue;
+    ssize_t vlen = lgetxattr(p.c_str(), name.c_str(), nullptr, 0);
+    if (vlen < 0) return Status::FromErrno(errno, "get xattr " + name + " of", p);
+    std::string v(static_cast<size_t>(vlen), '\0');
+    vlen = lgetxattr(p.c_str(), name.c_str(), v.data(), v.size());
+    if (vlen < 0) return Status::FromErrno(errno, "get xattr " + name + " of", p);
+    v.resize(static_cast<size_t>(vlen));
+    sorted[name] = std::move(v);
+  }
+  return sorted;
+}
 namespace {
 
 struct ArchiveDeleter {
@@ -85,25 +107,8 @@ class TarWriter {
   }
 
   Status AddXattrs(archive_entry* e, const std::string& p) {
-    ssize_t len = llistxattr(p.c_str(), nullptr, 0);
-    if (len <= 0) return Status::OK();
-    std::string names(static_cast<size_t>(len), '\0');
-    len = llistxattr(p.c_str(), names.data(), names.size());
-    if (len < 0) return Status::FromErrno(errno, "list xattrs of", p);
-    std::map<std::string, std::string> sorted;
-    for (ssize_t i = 0; i < len;) {
-      std::string name(names.c_str() + i);
-      i += static_cast<ssize_t>(name.size()) + 1;
-      if (name.rfind("trusted.overlay.", 0) == 0) continue;
-      ssize_t vlen = lgetxattr(p.c_str(), name.c_str(), nullptr, 0);
-      if (vlen < 0) return Status::FromErrno(errno, "get xattr " + name + " of", p);
-      std::string v(static_cast<size_t>(vlen), '\0');
-      vlen = lgetxattr(p.c_str(), name.c_str(), v.data(), v.size());
-      if (vlen < 0) return Status::FromErrno(errno, "get xattr " + name + " of", p);
-      v.resize(static_cast<size_t>(vlen));
-      sorted[name] = v;
-    }
-    for (auto& [k, v] : sorted) archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
+    ASSIGN_OR_RETURN(auto xattrs, LayerXattrs(p));
+    for (auto& [k, v] : xattrs) archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
     return Status::OK();
   }
 

@@ -35,6 +35,10 @@ struct LayerOptions {
   std::optional<int64_t> source_date_epoch;  // clamp file mtimes to this
 };
 
+// The extended attributes a layer entry for `path` carries (not following a
+// symlink), by name; overlayfs' own trusted.overlay.* are never included.
+Result<std::map<std::string, std::string>> LayerXattrs(const std::string& path);
+
 // Writes the changes as a tar to `sink` (uncompressed bytes, in order).
 Status WriteLayerTar(const std::vector<Change>& changes, const LayerOptions& opts,
                      const std::function<Status(const void*, size_t)>& sink);

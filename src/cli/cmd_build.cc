@@ -124,13 +124,8 @@ std::map<std::string, std::string> ParseBuildArgs(const std::vector<std::string>
 // id=ID,src=PATH | id=ID,env=VAR | id=ID (env var ID, or file ID? as buildx: env first)
 Result<std::pair<std::string, solver::SecretSource>> ParseSecret(const std::string& s) {
   std::string id, src, env, type;
-  size_t p = 0;
-  while (p <= s.size()) {
-    size_t c = s.find(',', p);
-    std::string kv = s.substr(p, c == std::string::npos ? std::string::npos : c - p);
-    p = c == std::string::npos ? s.size() + 1 : c + 1;
-    auto eq = kv.find('=');
-    std::string k = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
+  ASSIGN_OR_RETURN(auto kvs, exporter::SplitKeyValues("--secret", s));
+  for (const auto& [k, v] : kvs) {
     if (k == "id") id = v;
     else if (k == "src" || k == "source") src = v;
     else if (k == "env") env = v;

@@ -61,6 +61,20 @@ Result<std::vector<std::string>> SplitCsv(const std::string& line) {
   return out;
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> SplitKeyValues(const std::string& flag,
+                                                                        const std::string& value) {
+  auto fields = SplitCsv(value);
+  if (!fields.ok()) return Status::InvalidArgument(flag + " " + value + ": " + fields.status().message());
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& f : *fields) {
+    size_t eq = f.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Status::InvalidArgument(flag + " " + value + ": `" + f + "` is not KEY=VALUE");
+    out.emplace_back(f.substr(0, eq), f.substr(eq + 1));
+  }
+  return out;
+}
+
 namespace {
 
 Result<bool> ParseBool(const std::string& key, const std::string& v) {

@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -56,5 +57,10 @@ struct OutputSpec {
 Result<OutputSpec> ParseOutput(const std::string& value);
 // Splits a CSV line as Go's encoding/csv does (double quotes, "" escapes).
 Result<std::vector<std::string>> SplitCsv(const std::string& line);
+// buildx's KEY=VALUE,KEY=VALUE flag values (-o, --cache-to, --secret, ...): CSV
+// fields split at their first '='. InvalidArgument naming `flag` when a field
+// has no key or no '='.
+Result<std::vector<std::pair<std::string, std::string>>> SplitKeyValues(const std::string& flag,
+                                                                        const std::string& value);
 
 }  // namespace kiln::exporter

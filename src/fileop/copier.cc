@@ -210,14 +210,7 @@ Result<bool> Copier::KeepExisting(const std::string& src, const struct stat& st,
     if (it->second.first != serial_ || it->second.second != src_key) return false;
   }
   // The metadata CopyFileInfo would give.
-  uid_t uid = st.st_uid;
-  gid_t gid = st.st_gid;
-  if (opts_.chown) {
-    uid = opts_.chown->uid;
-    gid = opts_.chown->gid;
-  } else if (opts_.reset_owner) {
-    uid = gid = 0;
-  }
+  auto [uid, gid] = TargetOwner(st);
   mode_t mode = opts_.mode.Apply(st.st_mode & 07777, false);
   struct timespec mtime = st.st_mtim;
   if (opts_.timestamp) mtime = {static_cast<time_t>(*opts_.timestamp), 0};
@@ -298,15 +291,14 @@ Status Copier::EnsureEmptyFileTarget(const std::string& target) {
   return Status::OK();
 }
 
+std::pair<uid_t, gid_t> Copier::TargetOwner(const struct stat& st) const {
+  if (opts_.chown) return {opts_.chown->uid, opts_.chown->gid};
+  if (opts_.reset_owner) return {0, 0};
+  return {st.st_uid, st.st_gid};
+}
+
 Status Copier::CopyFileInfo(const struct stat& st, const std::string& src, const std::string& target) {
-  uid_t uid = st.st_uid;
-  gid_t gid = st.st_gid;
-  if (opts_.chown) {
-    uid = opts_.chown->uid;
-    gid = opts_.chown->gid;
-  } else if (opts_.reset_owner) {
-    uid = gid = 0;
-  }
+  auto [uid, gid] = TargetOwner(st);
   if (lchown(target.c_str(), uid, gid) != 0) return Status::FromErrno(errno, "chown", target);
   if (!S_ISLNK(st.st_mode)) {
     mode_t m = opts_.mode.Apply(st.st_mode & 07777, S_ISDIR(st.st_mode));

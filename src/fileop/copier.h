@@ -85,6 +85,8 @@ class Copier {
                           bool overwrite_meta);
   Status EnsureEmptyFileTarget(const std::string& target);
   Status CopyFileInfo(const struct stat& st, const std::string& src, const std::string& target);
+  // The owner a copy of an entry with `st` gets (--chown, a context's 0:0, or its own).
+  std::pair<uid_t, gid_t> TargetOwner(const struct stat& st) const;
   // Whether an existing `target` already is the copy of regular file `src` (CopyHooks).
   Result<bool> KeepExisting(const std::string& src, const struct stat& st, const std::string& target);
   void Done(const std::string& src, const struct stat& st, const std::string& target) {

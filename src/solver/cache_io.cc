@@ -12,6 +12,7 @@
 #include "base/reference.h"
 #include "cache/layer_compress.h"
 #include "cache/layer_writer.h"
+#include "exporter/output.h"
 #include "registry/push.h"
 #include "registry/repository.h"
 #include "solver/cache_key.h"
@@ -20,23 +21,6 @@
 namespace kiln::solver {
 
 namespace {
-
-// "k=v,k=v" -> pairs; errors name the flag.
-Result<std::vector<std::pair<std::string, std::string>>> SplitAttrs(const std::string& flag, const std::string& s) {
-  std::vector<std::pair<std::string, std::string>> out;
-  size_t p = 0;
-  while (p <= s.size()) {
-    size_t c = s.find(',', p);
-    std::string kv = s.substr(p, c == std::string::npos ? std::string::npos : c - p);
-    p = c == std::string::npos ? s.size() + 1 : c + 1;
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return Status::InvalidArgument(flag + " " + s + ": `" + kv + "` is not KEY=VALUE")
-          .WithHint("e.g. type=registry,ref=REGISTRY/REPO:TAG or type=local,dest=DIR");
-    out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  return out;
-}
 
 Result<CacheSpec> ParseCache(const std::string& s, bool to) {
   const std::string flag = to ? "--cache-to" : "--cache-from";
@@ -47,9 +31,11 @@ Result<CacheSpec> ParseCache(const std::string& s, bool to) {
     spec.ref = s;
     return spec;
   }
-  ASSIGN_OR_RETURN(auto attrs, SplitAttrs(flag, s));
+  auto attrs = exporter::SplitKeyValues(flag, s);
+  if (!attrs.ok())
+    return attrs.status().WithHint("e.g. type=registry,ref=REGISTRY/REPO:TAG or type=local,dest=DIR");
   std::string type;
-  for (const auto& [k, v] : attrs)
+  for (const auto& [k, v] : *attrs)
     if (k == "type") type = v;
   if (type == "local") spec.type = CacheSpec::Type::kLocal;
   else if (type == "registry") spec.type = CacheSpec::Type::kRegistry;
@@ -60,7 +46,7 @@ Result<CacheSpec> ParseCache(const std::string& s, bool to) {
   else
     return Status::InvalidArgument(flag + " " + s + ": unknown cache type `" + type + "`")
         .WithHint(to ? "use type=local, type=registry or type=inline" : "use type=local or type=registry (or a bare REF)");
-  for (const auto& [k, v] : attrs) {
+  for (const auto& [k, v] : *attrs) {
     if (k == "type") continue;
     if (to && k == "mode" && (v == "min" || v == "max")) {
       spec.max = v == "max";
