@@ -51,23 +51,30 @@ Status FsyncDir(const std::string& dir) {
   return Status::OK();
 }
 
+Status WriteAll(int fd, const void* data, size_t len, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "write", path);
+    }
+    p += n;
+    len -= static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
 Status WriteFileAtomic(const std::string& path, std::string_view data, int mode) {
   std::filesystem::path p(path);
   std::string dir = p.parent_path().string();
   std::string tmp = (dir.empty() ? std::string(".") : dir) + "/." + p.filename().string() + ".tmp-" + RandomSuffix();
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return Status::FromErrno(errno, "create", tmp);
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      return Status::FromErrno(err, "write", tmp);
-    }
-    off += static_cast<size_t>(n);
+  if (Status st = WriteAll(fd, data.data(), data.size(), tmp); !st.ok()) {
+    close(fd);
+    unlink(tmp.c_str());
+    return st;
   }
   if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
     int err = errno;

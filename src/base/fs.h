@@ -12,6 +12,9 @@ namespace kiln {
 
 Result<std::string> ReadFile(const std::string& path);
 // Atomically replaces `path` with `data` (mode applies to the new file).
+// write(2) until all `len` bytes are written (retrying EINTR); errors name `path`.
+Status WriteAll(int fd, const void* data, size_t len, const std::string& path);
+
 Status WriteFileAtomic(const std::string& path, std::string_view data, int mode = 0644);
 // mkdir -p.
 Status MakeDirs(const std::string& path, int mode = 0755);

@@ -28,20 +28,6 @@ std::string RandomName() {
   return s;
 }
 
-Status WriteAll(int fd, const void* data, size_t len, const std::string& path) {
-  const char* p = static_cast<const char*>(data);
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(errno, "write", path);
-    }
-    p += n;
-    len -= static_cast<size_t>(n);
-  }
-  return Status::OK();
-}
-
 Status CheckDigest(const std::string& digest) {
   if (!IsValidDigest(digest))
     return Status::InvalidArgument("invalid digest `" + digest + "`: expected sha256:<64 lowercase hex>");

@@ -257,17 +257,10 @@ Status WriteIndex(const std::string& dir, const Index& ix) {
   std::string tmp = final_path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(gettid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::FromErrno(errno, "create", tmp);
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      return Status::FromErrno(err, "write", tmp);
-    }
-    off += static_cast<size_t>(n);
+  if (Status st = WriteAll(fd, data.data(), data.size(), tmp); !st.ok()) {
+    close(fd);
+    unlink(tmp.c_str());
+    return st;
   }
   close(fd);
   if (rename(tmp.c_str(), final_path.c_str()) != 0) {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "base/fs.h"
 #include "lint/rules.h"
 
 extern char** environ;
@@ -40,17 +41,6 @@ class Fd {
  private:
   int fd_;
 };
-
-bool WriteAll(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = write(fd, s.data() + off, s.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    off += static_cast<size_t>(n);
-  }
-  return true;
-}
 
 Severity LevelToSeverity(const std::string& level) {
   if (level == "error") return Severity::kError;
@@ -133,7 +123,8 @@ Result<std::vector<Finding>> RunShellcheck(const std::vector<ShellScript>& scrip
     int fd = memfd_create("kiln-run", 0);
     if (fd < 0) return Status::FromErrno(errno, "memfd_create", "kiln-run");
     fds.emplace_back(fd);
-    if (!WriteAll(fd, s.text) || lseek(fd, 0, SEEK_SET) < 0) return Status::FromErrno(errno, "write", "memfd");
+    RETURN_IF_ERROR(WriteAll(fd, s.text.data(), s.text.size(), "memfd"));
+    if (lseek(fd, 0, SEEK_SET) < 0) return Status::FromErrno(errno, "seek", "memfd");
     std::string name = "/dev/fd/" + std::to_string(fd);
     line_of[name] = s.line;
     argv_s.push_back(name);

@@ -134,17 +134,8 @@ class HttpSourceOp : public OpImpl {
     req.sink = [&](const char* data, size_t len) {
       if (ctx.cancel->cancelled()) return false;
       hash.Update(data, len);
-      while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-          write_error = Status::FromErrno(errno, "write", tmp);
-          return false;
-        }
-        data += n;
-        len -= static_cast<size_t>(n);
-      }
-      return true;
+      write_error = WriteAll(fd, data, len, tmp);
+      return write_error.ok();
     };
     ctx.log("GET " + url_ + "\n");
     auto resp = registry::DoHttp(req, registry::TlsConfig{});

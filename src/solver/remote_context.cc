@@ -5,6 +5,7 @@
 
 #include <regex>
 
+#include "base/fs.h"
 #include "registry/http.h"
 
 namespace kiln::solver {
@@ -32,17 +33,8 @@ Status DownloadHttpFile(const std::string& url, const std::string& file) {
   registry::HttpRequest req;
   req.url = url;
   req.sink = [&](const char* data, size_t len) {
-    while (len > 0) {
-      ssize_t n = write(fd, data, len);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        write_error = Status::FromErrno(errno, "write", file);
-        return false;
-      }
-      data += n;
-      len -= static_cast<size_t>(n);
-    }
-    return true;
+    write_error = WriteAll(fd, data, len, file);
+    return write_error.ok();
   };
   auto resp = registry::DoHttp(req, registry::TlsConfig{});
   int close_rc = close(fd);
