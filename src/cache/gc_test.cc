@@ -7,6 +7,7 @@
 #include "base/digest.h"
 #include "base/fs.h"
 #include "cache/layer_export.h"
+#include "cache/layer_test_util.h"
 
 namespace kiln::cache {
 namespace {
@@ -46,17 +47,9 @@ class GcTest : public ::testing::Test {
   }
   // A named image whose manifest references `layer`.
   void Image(const std::string& name, const LayerRecord& layer) {
-    std::string config = *cs_->Put("{\"rootfs\":{}}");
-    nlohmann::json m = {{"schemaVersion", 2},
-                        {"mediaType", oci::kMediaTypeManifest},
-                        {"config", {{"mediaType", oci::kMediaTypeConfig}, {"digest", config}, {"size", 13}}},
-                        {"layers", {{{"mediaType", layer.media_type}, {"digest", layer.digest}, {"size", layer.size}}}}};
-    std::string manifest = *cs_->Put(m.dump());
-    ImageRecord r;
-    r.name = name;
-    r.target = {oci::kMediaTypeManifest, manifest, *cs_->Size(manifest)};
-    ASSERT_TRUE(md_->PutImage(r).ok());
-    image_blobs_ = {config, manifest, layer.digest};
+    auto put = testing::PutTestImage(*cs_, *md_, name, layer);
+    ASSERT_TRUE(put.ok()) << put.status().ToString();
+    image_blobs_ = {put->first, put->second, layer.digest};
   }
   std::unique_ptr<TempDir> tmp_;
   std::string root_;

@@ -8,9 +8,32 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "base/oci.h"
 #include "base/status.h"
+#include "cache/content_store.h"
+#include "cache/metadata.h"
 
 namespace kiln::cache::testing {
+
+// Names a one-layer image `name` whose manifest references `layer` (its blob need
+// not exist); returns the config and manifest digests it stored.
+inline Result<std::pair<std::string, std::string>> PutTestImage(ContentStore& cs, MetadataStore& md,
+                                                                  const std::string& name, const LayerRecord& layer) {
+  ASSIGN_OR_RETURN(std::string config, cs.Put("{\"rootfs\":{}}"));
+  nlohmann::json m = {{"schemaVersion", 2},
+                      {"mediaType", oci::kMediaTypeManifest},
+                      {"config", {{"mediaType", oci::kMediaTypeConfig}, {"digest", config}, {"size", 13}}},
+                      {"layers", {{{"mediaType", layer.media_type}, {"digest", layer.digest}, {"size", layer.size}}}}};
+  ASSIGN_OR_RETURN(std::string manifest, cs.Put(m.dump()));
+  ASSIGN_OR_RETURN(int64_t size, cs.Size(manifest));
+  ImageRecord r;
+  r.name = name;
+  r.target = {oci::kMediaTypeManifest, manifest, size};
+  RETURN_IF_ERROR(md.PutImage(r));
+  return std::make_pair(config, manifest);
+}
 
 struct TarEntry {
   std::string name;

@@ -256,16 +256,8 @@ class LazyStoreTest : public ::testing::Test {
     return key;
   }
   void Image(const std::string& name, const LayerRecord& layer) {
-    std::string config = *cs_->Put("{\"rootfs\":{}}");
-    nlohmann::json m = {{"schemaVersion", 2},
-                        {"mediaType", oci::kMediaTypeManifest},
-                        {"config", {{"mediaType", oci::kMediaTypeConfig}, {"digest", config}, {"size", 13}}},
-                        {"layers", {{{"mediaType", layer.media_type}, {"digest", layer.digest}, {"size", layer.size}}}}};
-    std::string manifest = *cs_->Put(m.dump());
-    ImageRecord r;
-    r.name = name;
-    r.target = {oci::kMediaTypeManifest, manifest, *cs_->Size(manifest)};
-    ASSERT_TRUE(md_->PutImage(r).ok());
+    auto put = testing::PutTestImage(*cs_, *md_, name, layer);
+    ASSERT_TRUE(put.ok()) << put.status().ToString();
   }
   std::unique_ptr<TempDir> tmp_;
   std::string root_;
