@@ -150,52 +150,75 @@ std::string FpHash(const std::string& data) {
   return out;
 }
 
+// One entry's fingerprint input (without the hard-link suffix), and its inode
+// key when it may be a hard link.
+Status EntryFingerprint(const Change& c, std::string& fp, bool& linkable, std::pair<uint64_t, uint64_t>& key) {
+  fp.clear();
+  linkable = false;
+  fp.push_back(static_cast<char>('0' + static_cast<int>(c.kind)));
+  PutStr(fp, c.path);
+  if (c.kind != Change::Kind::kEntry) return Status::OK();
+  struct stat st;
+  if (lstat(c.source.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", c.source);
+  PutU64(fp, st.st_mode);
+  PutU64(fp, st.st_uid);
+  PutU64(fp, st.st_gid);
+  PutU64(fp, static_cast<uint64_t>(st.st_mtim.tv_sec));
+  PutU64(fp, static_cast<uint64_t>(st.st_mtim.tv_nsec));
+  if (S_ISREG(st.st_mode)) {  // the content: same inode, same bytes (committed files never change)
+    PutU64(fp, static_cast<uint64_t>(st.st_size));
+    PutU64(fp, st.st_dev);
+    PutU64(fp, st.st_ino);
+  }
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) PutU64(fp, st.st_rdev);
+  if (S_ISLNK(st.st_mode)) {
+    char buf[4096];
+    ssize_t n = readlink(c.source.c_str(), buf, sizeof buf);
+    if (n < 0) return Status::FromErrno(errno, "readlink", c.source);
+    PutStr(fp, std::string_view(buf, static_cast<size_t>(n)));
+  }
+  fp += Xattrs(c.source);
+  if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+    linkable = true;
+    key = {st.st_dev, st.st_ino};
+  }
+  return Status::OK();
+}
+
 Result<Walk> Fingerprints(const std::vector<Change>& changes) {
+  const size_t n = changes.size();
   Walk w;
-  w.fps.reserve(changes.size());
-  w.keys.resize(changes.size());
-  w.has_key.resize(changes.size(), false);
-  HardLinkMap seen;
-  std::string fp;
-  for (size_t i = 0; i < changes.size(); i++) {
-    const Change& c = changes[i];
-    fp.clear();
-    fp.push_back(static_cast<char>('0' + static_cast<int>(c.kind)));
-    PutStr(fp, c.path);
-    if (c.kind == Change::Kind::kEntry) {
-      struct stat st;
-      if (lstat(c.source.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", c.source);
-      PutU64(fp, st.st_mode);
-      PutU64(fp, st.st_uid);
-      PutU64(fp, st.st_gid);
-      PutU64(fp, static_cast<uint64_t>(st.st_mtim.tv_sec));
-      PutU64(fp, static_cast<uint64_t>(st.st_mtim.tv_nsec));
-      if (S_ISREG(st.st_mode)) {  // the content: same inode, same bytes (committed files never change)
-        PutU64(fp, static_cast<uint64_t>(st.st_size));
-        PutU64(fp, st.st_dev);
-        PutU64(fp, st.st_ino);
-      }
-      if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) PutU64(fp, st.st_rdev);
-      if (S_ISLNK(st.st_mode)) {
-        char buf[4096];
-        ssize_t n = readlink(c.source.c_str(), buf, sizeof buf);
-        if (n < 0) return Status::FromErrno(errno, "readlink", c.source);
-        PutStr(fp, std::string_view(buf, static_cast<size_t>(n)));
-      }
-      fp += Xattrs(c.source);
-      // Exactly the writer's hard-link rule (layer_writer.cc).
-      if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
-        std::pair<uint64_t, uint64_t> key{st.st_dev, st.st_ino};
-        w.keys[i] = key;
-        w.has_key[i] = true;
-        auto [it, fresh] = seen.try_emplace(key, c.path);
-        if (!fresh) {
-          fp += "L";
-          PutStr(fp, it->second);
-        }
-      }
+  w.fps.resize(n);
+  w.keys.resize(n);
+  w.has_key.resize(n, false);
+  // The stat/xattr/readlink work on two threads (it is one syscall round per
+  // entry); the hard-link rule needs the tar order, so it runs after, in order.
+  std::vector<std::string> base(n);
+  std::vector<char> linkable(n, 0);
+  std::vector<Status> errs(2);
+  auto part = [&](size_t t, size_t from, size_t to) {
+    for (size_t i = from; i < to && errs[t].ok(); i++) {
+      bool l = false;
+      errs[t] = EntryFingerprint(changes[i], base[i], l, w.keys[i]);
+      linkable[i] = l;
+      if (!l) w.fps[i] = FpHash(base[i]);
     }
-    w.fps.push_back(FpHash(fp));
+  };
+  size_t mid = n / 2;
+  std::thread other(part, 1, mid, n);
+  part(0, 0, mid);
+  other.join();
+  for (auto& e : errs) RETURN_IF_ERROR(e);
+  HardLinkMap seen;  // exactly the writer's hard-link rule (layer_writer.cc)
+  for (size_t i = 0; i < n; i++) {
+    if (!linkable[i]) continue;
+    w.has_key[i] = true;
+    auto [it, fresh] = seen.try_emplace(w.keys[i], changes[i].path);
+    if (!fresh) {
+      base[i] += "L";
+      PutStr(base[i], it->second);
+    }
+    w.fps[i] = FpHash(base[i]);
   }
   return w;
 }
