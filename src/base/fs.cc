@@ -51,6 +51,19 @@ Status FsyncDir(const std::string& dir) {
   return Status::OK();
 }
 
+Result<std::string> ReadFileOrStdin(const std::string& path) {
+  if (path != "-") return ReadFile(path);
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(0, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno(errno, "read", "standard input");
+    if (n == 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
 Status WriteAll(int fd, const void* data, size_t len, const std::string& path) {
   const char* p = static_cast<const char*>(data);
   while (len > 0) {

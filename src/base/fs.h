@@ -11,9 +11,11 @@
 namespace kiln {
 
 Result<std::string> ReadFile(const std::string& path);
-// Atomically replaces `path` with `data` (mode applies to the new file).
+// ReadFile, except that "-" reads standard input to its end.
+Result<std::string> ReadFileOrStdin(const std::string& path);
 // write(2) until all `len` bytes are written (retrying EINTR); errors name `path`.
 Status WriteAll(int fd, const void* data, size_t len, const std::string& path);
+// Atomically replaces `path` with `data` (mode applies to the new file).
 
 Status WriteFileAtomic(const std::string& path, std::string_view data, int mode = 0644);
 // mkdir -p.

@@ -10,8 +10,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
-#include <iterator>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -252,7 +250,7 @@ Status ContextFromStdin(BuildFlags& f, const std::string& root, std::optional<Te
   ASSIGN_OR_RETURN(TempDir t, TempDir::Create("stdin-context", root + "/tmp"));
   holder.emplace(std::move(t));
   std::string data = holder->path() + "/stdin", ctx = holder->path() + "/context";
-  std::string in(std::istreambuf_iterator<char>(std::cin), {});
+  ASSIGN_OR_RETURN(std::string in, ReadFileOrStdin("-"));
   RETURN_IF_ERROR(WriteFileAtomic(data, in));
   RETURN_IF_ERROR(MakeDirs(ctx, 0755));
   if (fileop::IsArchive(data)) {
@@ -369,15 +367,10 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   if (stat(f.context.c_str(), &cst) != 0 || !S_ISDIR(cst.st_mode))
     Fail(Status::NotFound("build context `" + f.context + "` is not a directory").WithHint("kiln build [flags] DIR"));
   std::string dockerfile_path = f.file.empty() ? f.context + "/Dockerfile" : f.file;
-  std::string text;
-  if (f.file == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    dockerfile_path = "";
-  } else {
-    auto t = ReadFile(dockerfile_path);
-    if (!t.ok()) Fail(t.status().WithContext("read Dockerfile").WithHint("pass its path with -f"));
-    text = std::move(t).value();
-  }
+  auto t = ReadFileOrStdin(dockerfile_path);
+  if (!t.ok()) Fail(t.status().WithContext("read Dockerfile").WithHint("pass its path with -f"));
+  std::string text = std::move(t).value();
+  if (f.file == "-") dockerfile_path = "";
   std::string display_name = f.file.empty() || f.file == "-" ? "Dockerfile" : f.file.substr(f.file.rfind('/') + 1);
   auto ast = frontend::Parse(text, display_name);
   if (!ast.ok()) {

@@ -9,16 +9,9 @@ namespace kiln::cli {
 namespace {
 
 void RunDebugAst(const std::string& file) {
-  std::string text;
-  if (file == "-") {
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) text.append(buf, n);
-  } else {
-    auto data = ReadFile(file);
-    if (!data.ok()) Fail(data.status());
-    text = std::move(*data);
-  }
+  auto data = ReadFileOrStdin(file);
+  if (!data.ok()) Fail(data.status());
+  std::string text = std::move(*data);
   auto ast = frontend::Parse(text, file == "-" ? "<stdin>" : file);
   if (!ast.ok()) Fail(ast.status());
   for (const auto& w : ast->warnings) {

@@ -56,19 +56,12 @@ struct Loaded {
 Loaded Load(const FrontendFlags& f) {
   Loaded out;
   std::string path = f.file.empty() ? f.context + "/Dockerfile" : f.file;
-  std::string text;
-  if (path == "-") {
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) text.append(buf, n);
-  } else {
-    auto data = ReadFile(path);
-    if (!data.ok()) {
-      Fail(data.status().WithHint(f.file.empty() ? "pass the Dockerfile with -f, or the context directory holding it"
-                                                 : "check the -f path"));
-    }
-    text = std::move(*data);
+  auto data = ReadFileOrStdin(path);
+  if (!data.ok()) {
+    Fail(data.status().WithHint(f.file.empty() ? "pass the Dockerfile with -f, or the context directory holding it"
+                                               : "check the -f path"));
   }
+  std::string text = std::move(*data);
   auto ast = frontend::Parse(text, path == "-" ? "<stdin>" : path);
   if (!ast.ok()) FailWithSource(ast.status(), text);
   out.ast = std::move(*ast);

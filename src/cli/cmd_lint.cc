@@ -123,16 +123,9 @@ void Run(const LintFlags& f) {
   std::vector<lint::Finding> all;
   std::set<std::string> notices;
   for (const auto& file : files) {
-    std::string text;
-    if (file == "-") {
-      char buf[65536];
-      size_t n;
-      while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) text.append(buf, n);
-    } else {
-      auto data = ReadFile(file);
-      if (!data.ok()) Fail(data.status().WithHint("give the path of a Dockerfile, or - to read standard input"));
-      text = std::move(*data);
-    }
+    auto data = ReadFileOrStdin(file);
+    if (!data.ok()) Fail(data.status().WithHint("give the path of a Dockerfile, or - to read standard input"));
+    std::string text = std::move(*data);
     std::string report_name = f.file_path_in_report.empty() ? file : f.file_path_in_report;
     lint::FileResult r;
     r.file = report_name;

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/fs.h"
 #include "base/reference.h"
 #include "cache/content_store.h"
 #include "cache/metadata.h"
@@ -155,9 +156,7 @@ void RunLogin(GlobalOptions& g, LoginArgs a) {
     Fail(Status::InvalidArgument("--password and --password-stdin are mutually exclusive"));
   if (a.password_stdin) {
     if (a.user.empty()) Fail(Status::InvalidArgument("--password-stdin needs --username"));
-    std::ostringstream ss;
-    ss << std::cin.rdbuf();
-    a.password = ss.str();
+    a.password = OrFail(ReadFileOrStdin("-"));
     while (!a.password.empty() && (a.password.back() == '\n' || a.password.back() == '\r')) a.password.pop_back();
   } else if (!a.password.empty()) {
     fprintf(stderr, "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
