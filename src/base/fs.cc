@@ -51,6 +51,11 @@ Status FsyncDir(const std::string& dir) {
   return Status::OK();
 }
 
+void Fd::reset() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
 Result<std::string> ReadFileOrStdin(const std::string& path) {
   if (path != "-") return ReadFile(path);
   std::string out;

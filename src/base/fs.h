@@ -11,6 +11,29 @@
 namespace kiln {
 
 Result<std::string> ReadFile(const std::string& path);
+// An owned file descriptor, closed on destruction (-1 = none).
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.fd_;
+      o.fd_ = -1;
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  void reset();
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
 // ReadFile, except that "-" reads standard input to its end.
 Result<std::string> ReadFileOrStdin(const std::string& path);
 // write(2) until all `len` bytes are written (retrying EINTR); errors name `path`.

@@ -40,25 +40,6 @@ la_ssize_t ReadCallback(archive*, void* client, const void** out) {
   return static_cast<la_ssize_t>(*n);
 }
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  Fd& operator=(Fd&& o) noexcept {
-    if (fd_ >= 0) close(fd_);
-    fd_ = o.fd_;
-    o.fd_ = -1;
-    return *this;
-  }
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Splits an archive name into clean components, rejecting escapes.
 Result<std::vector<std::string>> CleanName(const std::string& raw, const std::string& what) {
   if (raw.size() > kMaxPath) return Status::InvalidArgument(what + " name is " + std::to_string(raw.size()) + " bytes long (limit 4096)");

@@ -2,6 +2,7 @@
 // The one place where the solver's collaborators are chosen: the local store
 // (content, metadata, snapshots), the registry's image source, the namespace
 // executor and the exporters.
+#include <fcntl.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <unistd.h>
@@ -251,7 +252,11 @@ Status ContextFromStdin(BuildFlags& f, const std::string& root, std::optional<Te
   holder.emplace(std::move(t));
   std::string data = holder->path() + "/stdin", ctx = holder->path() + "/context";
   ASSIGN_OR_RETURN(std::string in, ReadFileOrStdin("-"));
-  RETURN_IF_ERROR(WriteFileAtomic(data, in));
+  {  // a throwaway file: no fsync, it goes with the directory
+    Fd out(open(data.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (out.get() < 0) return Status::FromErrno(errno, "create", data);
+    RETURN_IF_ERROR(WriteAll(out.get(), in.data(), in.size(), data));
+  }
   RETURN_IF_ERROR(MakeDirs(ctx, 0755));
   if (fileop::IsArchive(data)) {
     RETURN_IF_ERROR(fileop::Untar(data, ctx, ctx).WithContext("unpack the context from stdin"));

@@ -18,11 +18,6 @@
 namespace kiln::fileop {
 namespace {
 
-struct Fd {
-  int fd = -1;
-  ~Fd() { if (fd >= 0) close(fd); }
-};
-
 }  // namespace
 
 Status SetTimes(const std::string& path, int64_t seconds) {
@@ -53,16 +48,15 @@ Status MkdirAll(const std::string& path, mode_t mode, const std::optional<Owner>
 }
 
 Status CopyFileData(const std::string& src, const std::string& dst) {
-  Fd in, out;
-  in.fd = open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (in.fd < 0) return Status::FromErrno(errno, "open", src);
-  out.fd = open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (out.fd < 0) return Status::FromErrno(errno, "create", dst);
-  if (ioctl(out.fd, FICLONE, in.fd) == 0) return Status::OK();
+  Fd in(open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (in.get() < 0) return Status::FromErrno(errno, "open", src);
+  Fd out(open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (out.get() < 0) return Status::FromErrno(errno, "create", dst);
+  if (ioctl(out.get(), FICLONE, in.get()) == 0) return Status::OK();
   bool use_cfr = true;
   for (;;) {
     if (use_cfr) {
-      ssize_t n = copy_file_range(in.fd, nullptr, out.fd, nullptr, 1 << 30, 0);
+      ssize_t n = copy_file_range(in.get(), nullptr, out.get(), nullptr, 1 << 30, 0);
       if (n > 0) continue;
       if (n == 0) return Status::OK();
       if (errno == EINTR) continue;
@@ -72,20 +66,13 @@ Status CopyFileData(const std::string& src, const std::string& dst) {
       use_cfr = false;
     }
     char buf[1 << 16];
-    ssize_t n = read(in.fd, buf, sizeof buf);
+    ssize_t n = read(in.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Status::FromErrno(errno, "read", src);
     }
     if (n == 0) return Status::OK();
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = write(out.fd, buf + off, n - off);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return Status::FromErrno(errno, "write", dst);
-      }
-      off += w;
-    }
+    RETURN_IF_ERROR(WriteAll(out.get(), buf, static_cast<size_t>(n), dst));
   }
 }
 

@@ -31,17 +31,6 @@ std::string PragmaShell(const std::string& comment) {
   return p.kind == Pragma::kShell ? p.shell : "";
 }
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  ~Fd() { if (fd_ >= 0) close(fd_); }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 Severity LevelToSeverity(const std::string& level) {
   if (level == "error") return Severity::kError;
   if (level == "warning") return Severity::kWarning;

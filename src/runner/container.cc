@@ -27,7 +27,6 @@ using internal::Attach;
 using internal::Detach;
 using internal::EnsureMountpoint;
 using internal::Errno;
-using internal::Fd;
 using internal::MaskPaths;
 using internal::MkdirAll;
 using internal::Mount;

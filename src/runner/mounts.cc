@@ -18,10 +18,6 @@ Status Errno(const std::string& what, int err) {
   return Status::IOError(what + ": " + n + " (" + std::strerror(err) + ")");
 }
 
-Fd::~Fd() {
-  if (fd_ >= 0) close(fd_);
-}
-
 std::optional<std::string> ReadWhole(const char* path) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;

@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "base/fs.h"
 #include "runner/executor.h"
 #include "runner/user.h"
 
@@ -20,17 +21,6 @@ namespace kiln::runner::internal {
 // "what: ENAME (description)" as an IOError.
 Status Errno(const std::string& what, int err);
 inline Status Errno(const std::string& what) { return Errno(what, errno); }
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  Fd& operator=(Fd&& o) noexcept { std::swap(fd_, o.fd_); return *this; }
-  ~Fd();
-  int get() const { return fd_; }
- private:
-  int fd_;
-};
 
 // The whole file, nullopt when it cannot be read.
 std::optional<std::string> ReadWhole(const char* path);

@@ -42,17 +42,6 @@ class Registration {
   std::atomic<pid_t>* slot_ = nullptr;
 };
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  ~Fd() { reset(); }
-  void reset() { if (fd_ >= 0) close(fd_); fd_ = -1; }
-  int get() const { return fd_; }
- private:
-  int fd_;
-};
-
 std::string CommandLine(const std::vector<std::string>& args) {
   std::string s;
   for (const std::string& a : args) s += (s.empty() ? "" : " ") + a;
