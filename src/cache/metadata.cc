@@ -322,6 +322,13 @@ Status MetadataStore::SetSnapshotFlat(const std::string& key, const std::string&
   return q.Run();
 }
 
+Status MetadataStore::SetSnapshotSize(const std::string& key, int64_t size) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(auto q, db_->Prepare("UPDATE snapshots SET size=?2 WHERE key=?1"));
+  q.Bind(1, key).Bind(2, size);
+  return q.Run();
+}
+
 Status MetadataStore::TouchSnapshot(const std::string& key) {
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(auto q, db_->Prepare("UPDATE snapshots SET last_used=?2 WHERE key=?1"));

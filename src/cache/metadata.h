@@ -109,6 +109,8 @@ class MetadataStore {
   // Renames active `key` to committed `name` with its final size.
   Status CommitSnapshot(const std::string& key, const std::string& name, int64_t size);
   Status SetSnapshotFlat(const std::string& key, const std::string& flat_id);
+  // Records the size of a committed snapshot measured after its commit.
+  Status SetSnapshotSize(const std::string& key, int64_t size);
   Status TouchSnapshot(const std::string& key);
   // FailedPrecondition if other snapshots name it as parent.
   Status DeleteSnapshot(const std::string& key);

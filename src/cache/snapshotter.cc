@@ -135,8 +135,8 @@ class LocalSnapshotter : public Snapshotter {
     if (rec.kind != SnapshotKind::kActive)
       return Status::FailedPrecondition("snapshot `" + key + "` is already committed");
     if (overlay_) RETURN_IF_ERROR(RemoveAll(Work(rec.id)));
-    // The size stays unknown (-1) until Usage() needs it: walking a big tree
-    // here would cost every step of every build.
+    // The size stays unknown (-1) until Usage() first needs it (and records
+    // it): walking a big tree here would cost every step of every build.
     return md_->CommitSnapshot(key, name, -1);
   }
 
@@ -180,8 +180,9 @@ class LocalSnapshotter : public Snapshotter {
   Result<int64_t> Usage(const std::string& key) override {
     ASSIGN_OR_RETURN(SnapshotRecord rec, md_->GetSnapshot(key));
     int64_t total = rec.size;
-    if (total < 0) {
+    if (total < 0) {  // measured once, on first need (commit leaves it unknown)
       ASSIGN_OR_RETURN(total, TreeSize(Fs(rec.id)));
+      if (rec.kind == SnapshotKind::kCommitted) (void)md_->SetSnapshotSize(key, total);
     }
     if (!rec.flat_id.empty()) {
       auto flat = TreeSize(dir_ + "/" + rec.flat_id + "/fs");

@@ -136,7 +136,14 @@ TEST_P(SnapshotterTest, PrepareWriteCommitView) {
   EXPECT_EQ(sn_->Remove("a").code(), Code::kFailedPrecondition);
   Open(SnapshotterOptions{GetParam(), 3072});
   EXPECT_EQ(sn_->List()->size(), 2u);
-  EXPECT_GT(*sn_->Usage("a"), 0);
+  {  // commit leaves the size unknown; the first Usage measures and records it
+    auto md = MetadataStore::Open(root_);
+    ASSERT_TRUE(md.ok());
+    EXPECT_EQ((*md)->GetSnapshot("a")->size, -1);
+    int64_t used = *sn_->Usage("a");
+    EXPECT_GT(used, 0);
+    EXPECT_EQ((*md)->GetSnapshot("a")->size, used);
+  }
   ASSERT_TRUE(sn_->Remove("b").ok());
   ASSERT_TRUE(sn_->Remove("a").ok());
   EXPECT_TRUE(sn_->List()->empty());
