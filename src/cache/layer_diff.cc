@@ -2,6 +2,7 @@
 #include "base/fs.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -21,19 +22,29 @@ bool IsOpaque(const std::string& p) {
   return lgetxattr(p.c_str(), "trusted.overlay.opaque", v, sizeof v) == 1 && v[0] == 'y';
 }
 
+Change Entry(const std::string& path, const std::string& abs, const struct stat& st) {
+  Change c{Change::Kind::kEntry, path, abs};
+  c.has_stat = true;
+  c.st = st;
+  return c;
+}
+
 Status WalkUpper(const std::string& root, const std::string& rel, std::vector<Change>& out) {
   std::string dir = rel.empty() ? root : root + "/" + rel;
   ASSIGN_OR_RETURN(auto names, ReadDirSorted(dir));
+  // Entries are stat'ed relative to their directory: one path walk per directory.
+  Fd dfd(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() < 0) return Status::FromErrno(errno, "open", dir);
   for (const auto& n : names) {
     std::string path = Join(rel, n);
     std::string abs = root + "/" + path;
     struct stat st;
-    if (lstat(abs.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", abs);
+    if (fstatat(dfd.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::FromErrno(errno, "stat", abs);
     if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
       out.push_back({Change::Kind::kWhiteout, path, ""});
       continue;
     }
-    out.push_back({Change::Kind::kEntry, path, abs});
+    out.push_back(Entry(path, abs, st));
     if (S_ISDIR(st.st_mode)) {
       if (IsOpaque(abs)) out.push_back({Change::Kind::kOpaque, path, ""});
       RETURN_IF_ERROR(WalkUpper(root, path, out));
@@ -92,9 +103,9 @@ Status AddAll(const std::string& upper, const std::string& rel, std::vector<Chan
   for (const auto& n : names) {
     std::string path = Join(rel, n);
     std::string abs = upper + "/" + path;
-    out.push_back({Change::Kind::kEntry, path, abs});
     struct stat st;
     if (lstat(abs.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", abs);
+    out.push_back(Entry(path, abs, st));
     if (S_ISDIR(st.st_mode)) RETURN_IF_ERROR(AddAll(upper, path, out));
   }
   return Status::OK();
@@ -126,7 +137,7 @@ Result<bool> Compare(const std::string& lower, const std::string& upper, const s
     if (lstat(ua.c_str(), &us) != 0) return Status::FromErrno(errno, "stat", ua);
     if (take_u) {
       j++;
-      out.push_back({Change::Kind::kEntry, path, ua});
+      out.push_back(Entry(path, ua, us));
       if (S_ISDIR(us.st_mode)) RETURN_IF_ERROR(AddAll(upper, path, out));
       changed = true;
       continue;
@@ -138,12 +149,12 @@ Result<bool> Compare(const std::string& lower, const std::string& upper, const s
     bool same = Same(la, ls, ua, us);
     if (S_ISDIR(us.st_mode) && S_ISDIR(ls.st_mode)) {
       size_t at = out.size();
-      out.push_back({Change::Kind::kEntry, path, ua});
+      out.push_back(Entry(path, ua, us));
       ASSIGN_OR_RETURN(bool below, Compare(lower, upper, path, out));
       if (same && !below) out.erase(out.begin() + static_cast<std::ptrdiff_t>(at));
       else changed = true;
     } else if (!same) {
-      out.push_back({Change::Kind::kEntry, path, ua});
+      out.push_back(Entry(path, ua, us));
       if (S_ISDIR(us.st_mode)) RETURN_IF_ERROR(AddAll(upper, path, out));
       changed = true;
     }

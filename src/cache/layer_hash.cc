@@ -83,6 +83,14 @@ class PipelinedHasher {
     std::unique_lock l(mu_);
     cv_.wait(l, [&] { return queue_.size() < kMaxQueued; });
     queue_.push_back({std::move(cur_), mark, entry, offset});
+    // A hashed chunk's buffer when there is one: a fresh 4 MiB allocation costs
+    // page faults and zeroing of every page.
+    if (!free_.empty()) {
+      cur_ = std::move(free_.back());
+      free_.pop_back();
+    } else {
+      cur_ = std::string();
+    }
     cur_.clear();
     cur_.reserve(kChunk + (64 << 10));
     cv_.notify_all();
@@ -100,6 +108,10 @@ class PipelinedHasher {
       cv_.notify_all();
       if (!it.data.empty()) h_.Update(it.data.data(), it.data.size());
       if (it.mark) checkpoints_.push_back({it.entry, it.offset, h_.Save()});
+      if (it.data.capacity() >= kChunk) {
+        std::lock_guard l(mu_);
+        if (free_.size() < kMaxQueued + 1) free_.push_back(std::move(it.data));
+      }
     }
   }
 
@@ -108,6 +120,7 @@ class PipelinedHasher {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;
+  std::vector<std::string> free_;  // hashed chunks' buffers, for reuse
   bool done_ = false;
   std::vector<struct Checkpoint> checkpoints_;
   std::thread thread_;
@@ -158,26 +171,29 @@ Status EntryFingerprint(const Change& c, std::string& fp, bool& linkable, std::p
   fp.push_back(static_cast<char>('0' + static_cast<int>(c.kind)));
   PutStr(fp, c.path);
   if (c.kind != Change::Kind::kEntry) return Status::OK();
-  struct stat st;
-  if (lstat(c.source.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", c.source);
+  struct stat st = c.st;
+  if (!c.has_stat && lstat(c.source.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", c.source);
   PutU64(fp, st.st_mode);
   PutU64(fp, st.st_uid);
   PutU64(fp, st.st_gid);
   PutU64(fp, static_cast<uint64_t>(st.st_mtim.tv_sec));
   PutU64(fp, static_cast<uint64_t>(st.st_mtim.tv_nsec));
-  if (S_ISREG(st.st_mode)) {  // the content: same inode, same bytes (committed files never change)
+  if (S_ISREG(st.st_mode)) {
+    // The content and the xattrs: same inode, same bytes and xattrs (committed
+    // files never change), so no xattr calls for the bulk of a layer.
     PutU64(fp, static_cast<uint64_t>(st.st_size));
     PutU64(fp, st.st_dev);
     PutU64(fp, st.st_ino);
+  } else {
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) PutU64(fp, st.st_rdev);
+    if (S_ISLNK(st.st_mode)) {
+      char buf[4096];
+      ssize_t n = readlink(c.source.c_str(), buf, sizeof buf);
+      if (n < 0) return Status::FromErrno(errno, "readlink", c.source);
+      PutStr(fp, std::string_view(buf, static_cast<size_t>(n)));
+    }
+    fp += Xattrs(c.source);
   }
-  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) PutU64(fp, st.st_rdev);
-  if (S_ISLNK(st.st_mode)) {
-    char buf[4096];
-    ssize_t n = readlink(c.source.c_str(), buf, sizeof buf);
-    if (n < 0) return Status::FromErrno(errno, "readlink", c.source);
-    PutStr(fp, std::string_view(buf, static_cast<size_t>(n)));
-  }
-  fp += Xattrs(c.source);
   if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
     linkable = true;
     key = {st.st_dev, st.st_ino};

@@ -38,6 +38,8 @@ struct LayerOptions {
 // The extended attributes a layer entry for `path` carries (not following a
 // symlink), by name; overlayfs' own trusted.overlay.* are never included.
 Result<std::map<std::string, std::string>> LayerXattrs(const std::string& path);
+// The same for an open file (`path` names it in errors).
+Result<std::map<std::string, std::string>> LayerXattrsOf(int fd, const std::string& path);
 
 // Writes the changes as a tar to `sink` (uncompressed bytes, in order).
 Status WriteLayerTar(const std::vector<Change>& changes, const LayerOptions& opts,
