@@ -6,6 +6,7 @@
 
 #include "base/digest.h"
 #include "base/fs.h"
+#include "base/test_dir.h"
 #include "cache/layer_export.h"
 #include "cache/layer_test_util.h"
 #include "cache/tree_merge.h"
@@ -35,9 +36,8 @@ TEST(TreeSizeTest, SharedFilesAreApportionedAcrossTrees) {
 class GcTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto t = TempDir::Create("kiln-gc");
-    ASSERT_TRUE(t.ok());
-    tmp_ = std::make_unique<TempDir>(std::move(*t));
+    tmp_ = NewTestDir("kiln-gc");
+    ASSERT_TRUE(tmp_);
     root_ = tmp_->path();
     cs_ = std::move(OpenLocalContentStore(root_)).value();
     md_ = std::move(MetadataStore::Open(root_)).value();

@@ -12,6 +12,7 @@
 
 #include "base/digest.h"
 #include "base/fs.h"
+#include "base/test_dir.h"
 #include "cache/layer_test_util.h"
 #include "cache/layer_writer.h"
 
@@ -55,9 +56,8 @@ class LayerApplyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (chown, mknod, trusted xattrs)";
-    auto t = TempDir::Create("kiln-apply");
-    ASSERT_TRUE(t.ok());
-    tmp_ = std::make_unique<TempDir>(std::move(*t));
+    tmp_ = NewTestDir("kiln-apply");
+    ASSERT_TRUE(tmp_);
     dst_ = tmp_->path() + "/dst";
     outside_ = tmp_->path() + "/outside";
     ASSERT_TRUE(MakeDirs(dst_).ok());

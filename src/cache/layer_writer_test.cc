@@ -10,6 +10,7 @@
 
 #include "base/digest.h"
 #include "base/fs.h"
+#include "base/test_dir.h"
 #include "cache/layer_decompress.h"
 #include "cache/layer_test_util.h"
 #include "cache/tree_merge.h"
@@ -45,9 +46,8 @@ class LayerWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (chown, mknod, trusted xattrs)";
-    auto t = TempDir::Create("kiln-layer");
-    ASSERT_TRUE(t.ok());
-    tmp_ = std::make_unique<TempDir>(std::move(*t));
+    tmp_ = NewTestDir("kiln-layer");
+    ASSERT_TRUE(tmp_);
     auto s = OpenLocalContentStore(tmp_->path() + "/root");
     ASSERT_TRUE(s.ok());
     store_ = std::move(*s);
