@@ -24,7 +24,9 @@
 namespace kiln::cache {
 namespace {
 
-constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'L', 'I', 'X', '1'};
+// Version 2: whiteouts 0600, security.capability only (the tar bytes changed, so
+// midstates of version 1 must not be resumed).
+constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'L', 'I', 'X', '2'};
 constexpr char kTrailer[8] = {'K', 'I', 'L', 'N', 'L', 'I', 'X', 'E'};
 constexpr size_t kFpSize = 16;
 constexpr uint64_t kCheckpointEvery = 2 << 20;
