@@ -105,7 +105,7 @@ bool Dl3015(const Cmd& c) {
 
 bool Dl3016(const Cmd& c) {
   if (!c.HasArgs("npm", {"install"})) return false;
-  auto nf = c.ArgsNoFlags();
+  auto nf = c.DropFlagArg({"loglevel"}).ArgsNoFlags();
   if (nf.empty() || nf[0] != "install") return false;
   for (const auto& p : StripInstallPrefix(nf)) {
     bool fixed;
@@ -190,26 +190,9 @@ bool Dl3038(const Cmd& c) {
   return DnfHas(c, {"install", "groupinstall", "localinstall"}) && !c.HasAnyFlag({"y", "assumeyes"});
 }
 
-bool DnfVersionLike(const std::string& p) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t d = p.find('-', start);
-    parts.push_back(p.substr(start, d == std::string::npos ? std::string::npos : d - start));
-    if (d == std::string::npos) break;
-    start = d + 1;
-  }
-  if (parts.size() <= 1) return false;
-  if (EndsWith(p, ".rpm")) return true;
-  bool all_valid = true, any_digit = false;
-  for (size_t i = 1; i < parts.size(); ++i) {
-    for (char ch : parts[i])
-      if (!(std::isalnum(static_cast<unsigned char>(ch)) || std::string_view(".~^_:+").find(ch) != std::string_view::npos))
-        all_valid = false;
-    if (!parts[i].empty() && std::isdigit(static_cast<unsigned char>(parts[i][0]))) any_digit = true;
-  }
-  return all_valid && any_digit;
-}
+// hadolint 2.12: a dash (name-version) or an .rpm file counts as pinned. (The
+// stricter version-part check came with 2.13.)
+bool DnfVersionLike(const std::string& p) { return Contains(p, "-") || EndsWith(p, ".rpm"); }
 
 bool Dl3041(const Cmd& c) {
   if (!DnfHas(c, {"install"})) return false;
@@ -341,7 +324,6 @@ const SimpleRule kSimple[] = {
     {"DL3015", [](const ParsedShell& s) { return AnyOf(s, Dl3015); }},
     {"DL3016", [](const ParsedShell& s) { return AnyOf(s, Dl3016); }},
     {"DL3018", [](const ParsedShell& s) { return AnyOf(s, Dl3018); }},
-    {"DL3019", [](const ParsedShell& s) { return AnyOf(s, Dl3019); }},
     {"DL3027", [](const ParsedShell& s) { return s.Uses("apt"); }},
     {"DL3028", [](const ParsedShell& s) { return AnyOf(s, Dl3028); }},
     {"DL3030", [](const ParsedShell& s) { return AnyOf(s, Dl3030); }},
@@ -392,11 +374,20 @@ void RunSimple(RuleContext& ctx) {
     if (in.kw != "run" || !in.shell) continue;
     for (const auto& r : kSimple)
       if (r.fails(*in.shell)) ctx.Add(r.code, in.line);
+    // DL3019: a cache mount on /var/cache/apk keeps the cache out of the image.
+    if (AnyOf(*in.shell, Dl3019) && !HasCacheDir(in, "/var/cache/apk")) ctx.Add("DL3019", in.line);
   }
 }
 
-// DL3009: apt-get update without removing /var/lib/apt/lists, in the last
-// stage or a stage used as a base by another.
+// DL3009: apt-get update without removing /var/lib/apt/lists, in a stage
+// whose FROM equals the last FROM, or one used as a base by another stage.
+// ONBUILD triggers are checked on their own (hadolint's `onbuild` pass sees no
+// FROM, so every forgetting trigger is reported).
+bool SameFrom(const FromInfo& a, const FromInfo& b) {
+  return a.image.raw == b.image.raw && a.alias == b.alias && a.platform == b.platform &&
+         a.has_platform == b.has_platform;
+}
+
 void Dl3009(RuleContext& ctx) {
   std::vector<std::pair<int, int>> forgets;  // line, stage
   std::set<std::string> from_images;
@@ -409,11 +400,18 @@ void Dl3009(RuleContext& ctx) {
     if (!update || cleanup) continue;
     if (HasCacheDir(in, "/var/lib/apt/lists")) continue;
     if (HasCacheDir(in, "/var/lib/apt") && HasCacheDir(in, "/var/cache/apt")) continue;
+    if (in.onbuild) {
+      ctx.Add("DL3009", in.line);
+      continue;
+    }
     forgets.emplace_back(in.line, in.stage);
   }
+  FromInfo scratch;  // hadolint's stand-in base before any FROM
+  scratch.image = ParseImageRef("scratch");
+  auto from_of = [&](int stage) -> const FromInfo& { return stage < 0 ? scratch : ctx.m.stages[stage].from; };
   int last = static_cast<int>(ctx.m.stages.size()) - 1;
   for (auto [line, stage] : forgets) {
-    bool report = stage == last || stage < 0;
+    bool report = SameFrom(from_of(stage), from_of(last));
     if (!report && stage >= 0) {
       const auto& alias = ctx.m.stages[stage].from.alias;
       report = !alias.empty() && from_images.count(alias);
@@ -462,12 +460,15 @@ void Dl3010(RuleContext& ctx) {
 
 // DL3042: pip install without --no-cache-dir unless PIP_NO_CACHE_DIR is set
 // (by ENV in this stage or the stage it is based on, or inline).
-void Dl3042(RuleContext& ctx) {
+// ONBUILD triggers form their own pass (hadolint's `onbuild` rule), with its
+// own state.
+void Dl3042Pass(RuleContext& ctx, bool onbuild) {
   std::map<std::string, bool> no_cache;  // stage name -> set
   std::string current;
   bool have_stage = false;
   for (const auto& in : ctx.m.insts) {
-    if (in.kw == "from" && !in.onbuild) {
+    if (in.onbuild != onbuild) continue;
+    if (in.kw == "from") {
       std::string name = in.from.alias.empty() ? in.from.image.name : in.from.alias;
       bool parent = no_cache.count(in.from.image.name) ? no_cache[in.from.image.name] : false;
       no_cache[name] = parent;
@@ -493,13 +494,18 @@ void Dl3042(RuleContext& ctx) {
   }
 }
 
+void Dl3042(RuleContext& ctx) {
+  Dl3042Pass(ctx, false);
+  Dl3042Pass(ctx, true);
+}
+
 // DL3059: consecutive RUNs with the same flags, each with at most 2 commands.
 void Dl3059(RuleContext& ctx) {
   bool have = false;
   std::vector<std::string> flags;
   size_t count = 0;
   for (const auto& in : ctx.m.insts) {
-    if (in.onbuild) continue;
+    if (in.onbuild) continue;  // the ONBUILD itself (kw "onbuild") resets below
     if (in.kw != "run") {
       have = false;
       continue;
@@ -516,10 +522,11 @@ void Dl3059(RuleContext& ctx) {
 }
 
 // DL4001: both wget and curl used within a stage.
-void Dl4001(RuleContext& ctx) {
+void Dl4001Pass(RuleContext& ctx, bool onbuild) {
   std::set<int> seen;
   for (const auto& in : ctx.m.insts) {
-    if (in.kw == "from" && !in.onbuild) {
+    if (in.onbuild != onbuild) continue;
+    if (in.kw == "from") {
       seen.clear();
       continue;
     }
@@ -532,6 +539,11 @@ void Dl4001(RuleContext& ctx) {
     seen.insert(now.begin(), now.end());
     if (!now.empty() && seen.size() >= 2) ctx.Add("DL4001", in.line);
   }
+}
+
+void Dl4001(RuleContext& ctx) {
+  Dl4001Pass(ctx, false);
+  Dl4001Pass(ctx, true);
 }
 
 // DL4006: a RUN with a pipe while the SHELL has no `-o pipefail`.
