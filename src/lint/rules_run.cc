@@ -359,12 +359,6 @@ const SimpleRule kSimple[] = {
     {"DL3041", [](const ParsedShell& s) { return AnyOf(s, Dl3041); }},
     {"DL3046", [](const ParsedShell& s) { return AnyOf(s, Dl3046); }},
     {"DL3047", [](const ParsedShell& s) { return AnyOf(s, Dl3047); }},
-    {"DL3060",
-     [](const ParsedShell& s) {
-       auto inst = [](const Cmd& c) { return c.HasArgs("yarn", {"install"}); };
-       auto clean = [](const Cmd& c) { return c.HasArgs("yarn", {"cache", "clean"}); };
-       return s.FindIndex(inst) >= 0 && s.FindIndex(clean) < 0;
-     }},
     {"DL3062", [](const ParsedShell& s) { return AnyOf(s, Dl3062); }},
     {"DL4005", [](const ParsedShell& s) { return AnyOf(s, Dl4005); }},
 };
@@ -388,10 +382,27 @@ bool SameFrom(const FromInfo& a, const FromInfo& b) {
          a.has_platform == b.has_platform;
 }
 
-void Dl3009(RuleContext& ctx) {
-  std::vector<std::pair<int, int>> forgets;  // line, stage
+// Reports the (line, stage) pairs of a DL3009-style rule: a stage whose FROM
+// equals the last FROM, or whose alias another FROM names.
+void ReportStageForgets(RuleContext& ctx, const char* code, const std::vector<std::pair<int, int>>& forgets) {
   std::set<std::string> from_images;
   for (const auto& st : ctx.m.stages) from_images.insert(st.from.image.name);
+  FromInfo scratch;  // hadolint's stand-in base before any FROM
+  scratch.image = ParseImageRef("scratch");
+  auto from_of = [&](int stage) -> const FromInfo& { return stage < 0 ? scratch : ctx.m.stages[stage].from; };
+  int last = static_cast<int>(ctx.m.stages.size()) - 1;
+  for (auto [line, stage] : forgets) {
+    bool report = SameFrom(from_of(stage), from_of(last));
+    if (!report && stage >= 0) {
+      const auto& alias = ctx.m.stages[stage].from.alias;
+      report = !alias.empty() && from_images.count(alias);
+    }
+    if (report) ctx.Add(code, line);
+  }
+}
+
+void Dl3009(RuleContext& ctx) {
+  std::vector<std::pair<int, int>> forgets;  // line, stage
   for (const auto& in : ctx.m.insts) {
     if (in.kw != "run" || !in.shell) continue;
     const auto& s = *in.shell;
@@ -406,18 +417,25 @@ void Dl3009(RuleContext& ctx) {
     }
     forgets.emplace_back(in.line, in.stage);
   }
-  FromInfo scratch;  // hadolint's stand-in base before any FROM
-  scratch.image = ParseImageRef("scratch");
-  auto from_of = [&](int stage) -> const FromInfo& { return stage < 0 ? scratch : ctx.m.stages[stage].from; };
-  int last = static_cast<int>(ctx.m.stages.size()) - 1;
-  for (auto [line, stage] : forgets) {
-    bool report = SameFrom(from_of(stage), from_of(last));
-    if (!report && stage >= 0) {
-      const auto& alias = ctx.m.stages[stage].from.alias;
-      report = !alias.empty() && from_images.count(alias);
+  ReportStageForgets(ctx, "DL3009", forgets);
+}
+
+// DL3060: yarn install without yarn cache clean in the same RUN; stages as DL3009.
+void Dl3060(RuleContext& ctx) {
+  std::vector<std::pair<int, int>> forgets;
+  for (const auto& in : ctx.m.insts) {
+    if (in.kw != "run" || !in.shell) continue;
+    const auto& s = *in.shell;
+    bool inst = s.FindIndex([](const Cmd& c) { return c.HasArgs("yarn", {"install"}); }) >= 0;
+    bool clean = s.FindIndex([](const Cmd& c) { return c.HasArgs("yarn", {"cache", "clean"}); }) >= 0;
+    if (!inst || clean) continue;
+    if (in.onbuild) {
+      ctx.Add("DL3060", in.line);
+      continue;
     }
-    if (report) ctx.Add("DL3009", line);
+    forgets.emplace_back(in.line, in.stage);
   }
+  ReportStageForgets(ctx, "DL3060", forgets);
 }
 
 // DL3010: a local archive COPYed and then extracted by a RUN of the same stage.
@@ -499,7 +517,7 @@ void Dl3042(RuleContext& ctx) {
   Dl3042Pass(ctx, true);
 }
 
-// DL3059: consecutive RUNs with the same flags, each with at most 2 commands.
+// DL3059: consecutive RUNs with the same flags, each with a single command.
 void Dl3059(RuleContext& ctx) {
   bool have = false;
   std::vector<std::string> flags;
@@ -511,7 +529,9 @@ void Dl3059(RuleContext& ctx) {
       continue;
     }
     size_t n = in.shell ? in.shell->commands.size() : 0;
-    if (!have || flags != in.ast->flags || n > 2 || count > 2) {
+    // hadolint counts every command twice (ShellCheck's T_Redirecting and the
+    // T_SimpleCommand inside it both name it), so its "> 2" means "> 1" here.
+    if (!have || flags != in.ast->flags || n > 1 || count > 1) {
       have = true;
       flags = in.ast->flags;
       count = n;
@@ -589,6 +609,7 @@ void RunCommandRules(RuleContext& ctx) {
   if (ctx.non_posix_pragma) return;  // `# hadolint shell=powershell`: shell rules do not apply
   RunSimple(ctx);
   Dl3009(ctx);
+  Dl3060(ctx);
   Dl3010(ctx);
   Dl3042(ctx);
   Dl4001(ctx);
