@@ -180,7 +180,7 @@ bool RegistryAllowed(const std::vector<std::string>& allowed, const ImageRef& im
   if (img.registry.empty()) {
     if (img.name == "scratch") return true;
     for (const auto& a : allowed)
-      if (a == "docker.io" || a == "hub.docker.com") return true;
+      if (a == "docker.io" || a == "hub.docker.com" || fnmatch(a.c_str(), "docker.io", 0) == 0) return true;
     return false;
   }
   for (const auto& a : allowed)
