@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "lint/catalogue.h"
+#include "lint/shellcheck.h"
 #include "lint/test_util.h"
 
 namespace kiln::lint {
@@ -1559,6 +1560,136 @@ TEST_P(HadolintSpec, Matches) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Spec, HadolintSpec, ::testing::ValuesIn(kSpecs));
+
+// ShellcheckSpec.hs: whether any SC finding appears (needs Debian's shellcheck).
+const SpecCase kShellcheckSpecs[] = {
+    {"SC", R"D(RUN echo $MISSING_QUOTES
+)D", true, "", ""},
+    {"SC", R"D(ONBUILD RUN echo $MISSING_QUOTES
+)D", true, "", ""},
+    {"SC", R"D(RUN echo foo
+)D", false, "", ""},
+    {"SC", R"D(ONBUILD RUN echo foo
+)D", false, "", ""},
+    {"SC", R"D(RUN echo "$HTTP_PROXY"
+RUN echo "$http_proxy"
+RUN echo "$HTTPS_PROXY"
+RUN echo "$https_proxy"
+RUN echo "$FTP_PROXY"
+RUN echo "$ftp_proxy"
+RUN echo "$NO_PROXY"
+RUN echo "$no_proxy"
+)D", false, "", ""},
+    {"SC", R"D(ONBUILD RUN echo "$HTTP_PROXY"
+ONBUILD RUN echo "$http_proxy"
+ONBUILD RUN echo "$HTTPS_PROXY"
+ONBUILD RUN echo "$https_proxy"
+ONBUILD RUN echo "$FTP_PROXY"
+ONBUILD RUN echo "$ftp_proxy"
+ONBUILD RUN echo "$NO_PROXY"
+ONBUILD RUN echo "$no_proxy"
+)D", false, "", ""},
+    {"SC", R"D(RUN echo "$RTTP_PROXY"
+)D", true, "", ""},
+    {"SC", R"D(ONBUILD RUN echo "$RTTP_PROXY"
+)D", true, "", ""},
+    {"SC", R"D(ARG foo=bar
+ARG another_foo
+ENV bar=10 baz=20
+RUN echo "$foo"
+RUN echo "$another_foo"
+RUN echo "$bar"
+RUN echo "$baz"
+)D", false, "", ""},
+    {"SC", R"D(ARG foo=bar
+ARG another_foo
+ENV bar=10 baz=20
+ONBUILD RUN echo "$foo"
+ONBUILD RUN echo "$another_foo"
+ONBUILD RUN echo "$bar"
+ONBUILD RUN echo "$baz"
+)D", true, "", ""},
+    {"SC", R"D(ARG foo=bar
+ARG another_foo
+ENV bar=10 baz=20
+FROM debian
+RUN echo "$foo"
+)D", true, "", ""},
+    {"SC", R"D(ARG foo=bar
+ARG another_foo
+ENV bar=10 baz=20
+FROM debian
+ONBUILD RUN echo "$foo"
+)D", true, "", ""},
+    {"SC", R"D(RUN echo $RANDOM
+)D", true, "", ""},
+    {"SC", R"D(ONBUILD RUN echo $RANDOM
+)D", true, "", ""},
+    {"SC", R"D(SHELL ["/bin/bash", "-eo", "pipefail", "-c"]
+RUN echo $RANDOM
+)D", false, "", ""},
+    {"SC", R"D(SHELL ["/bin/bash", "-eo", "pipefail", "-c"]
+ONBUILD RUN echo $RANDOM
+)D", true, "", ""},
+    {"SC", R"D(SHELL ["/bin/bash", "-eo", "pipefail", "-c"]
+FROM debian
+RUN echo $RANDOM
+)D", true, "", ""},
+    {"SC", R"D(SHELL ["/bin/bash", "-eo", "pipefail", "-c"]
+FROM debian
+ONBUILD RUN echo $RANDOM
+)D", true, "", ""},
+    {"SC", R"D(SHELL ["/bin/ash", "-o", "pipefail", "-c"]
+RUN echo hello
+)D", false, "", ""},
+    {"SC", R"D(SHELL ["/bin/ash", "-o", "pipefail", "-c"]
+ONBUILD RUN echo hello
+)D", false, "", ""},
+    {"SC", R"D(SHELL ["pwsh", "-c"]
+RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
+)D", false, "", ""},
+    {"SC", R"D(SHELL ["cmd.exe", "/c"]
+RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
+)D", false, "", ""},
+    {"SC", R"D(SHELL ["C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "-noprofile", "-noninteractive", "-command"]
+RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
+)D", false, "", ""},
+    {"SC", R"D(FROM mcr.microsoft.com/foo/bar/windows:10
+# hadolint shell = powershell.exe
+RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
+)D", false, "", ""},
+    {"SC", R"D(FROM mcr.microsoft.com/foo/bar/windows:10
+# hadolint shell = powershell.exe
+ONBUILD RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
+)D", false, "", ""},
+    {"SC", R"D(# hadolint shell=powershell.exe
+FROM mcr.microsoft.com/foo/bar/windows:10
+RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
+FROM mcr.microsoft.com/foo/bar/windows:10
+RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
+)D", false, "", ""},
+    {"SC", R"D(# hadolint shell=powershell.exe
+FROM mcr.microsoft.com/foo/bar/windows:10
+ONBUILD RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
+FROM mcr.microsoft.com/foo/bar/windows:10
+ONBUILD RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
+)D", false, "", ""},
+};
+
+class ShellcheckSpec : public ::testing::TestWithParam<SpecCase> {};
+
+TEST_P(ShellcheckSpec, Matches) {
+  const SpecCase& c = GetParam();
+  LintOptions o;
+  o.build_checks = false;
+  if (!ShellcheckAvailable(o.shellcheck_path)) GTEST_SKIP() << "shellcheck not installed";
+  auto fs = testing::LintText(c.dockerfile, o);
+  bool any = false;
+  for (const auto& f : fs) any = any || f.code.rfind("SC", 0) == 0;
+  EXPECT_EQ(any, c.fires) << c.dockerfile << "findings:\n" << testing::Describe(fs);
+}
+
+INSTANTIATE_TEST_SUITE_P(Spec, ShellcheckSpec, ::testing::ValuesIn(kShellcheckSpecs));
 
 }  // namespace
 }  // namespace kiln::lint

@@ -63,12 +63,14 @@ TEST(Pragmas, DisabledByOption) {
   EXPECT_EQ(Count(fs, "DL3003"), 1);
 }
 
-TEST(Pragmas, ShellPowershellSkipsShellRules) {
+// As in hadolint, the shell pragma steers ShellCheck only: the DL rules still
+// look at the commands (DL4006 follows SHELL instructions, not the pragma).
+TEST(Pragmas, ShellPragmaOnlySteersShellcheck) {
   auto fs = LintText("FROM mcr.microsoft.com/windows/servercore:ltsc2022\n# hadolint shell=powershell\n"
                      "RUN Get-Process notepad | Stop-Process\nRUN cd x\n",
                      NoExternal());
-  EXPECT_EQ(Count(fs, "DL4006"), 0);
-  EXPECT_EQ(Count(fs, "DL3003"), 0);
+  EXPECT_EQ(Count(fs, "DL4006"), 1);
+  EXPECT_EQ(Count(fs, "DL3003"), 1);
 }
 
 TEST(Pragmas, Dl1001ReportsInlinePragmasWhenEnabled) {
@@ -122,13 +124,20 @@ TEST(ShellCheck, ScriptsCarryShebangAndExports) {
   ASSERT_TRUE(ast.ok());
   Model m = BuildModel(*ast);
   auto scripts = CollectShellScripts(m);
-  ASSERT_EQ(scripts.size(), 1u);
+  // hadolint checks exec-form RUNs too (words joined), and ONBUILD triggers in a
+  // pass of their own that sees no SHELL/ENV of the stage.
+  ASSERT_EQ(scripts.size(), 3u);
   EXPECT_EQ(scripts[0].line, 5);
   EXPECT_EQ(scripts[0].shebang, "/bin/bash");
   EXPECT_NE(scripts[0].text.find("#!/bin/bash\n"), std::string::npos);
   EXPECT_NE(scripts[0].text.find("export FOO=1\n"), std::string::npos);
-  EXPECT_NE(scripts[0].text.find("export VERSION=1\n"), std::string::npos);
+  EXPECT_EQ(scripts[0].text.find("export VERSION=1\n"), std::string::npos);  // FROM resets ARG/ENV names
   EXPECT_NE(scripts[0].text.find("export http_proxy=1\n"), std::string::npos);
+  EXPECT_EQ(scripts[1].line, 6);
+  EXPECT_NE(scripts[1].text.find("echo exec\n"), std::string::npos);
+  EXPECT_EQ(scripts[2].line, 7);
+  EXPECT_EQ(scripts[2].shebang, "/bin/sh");
+  EXPECT_EQ(scripts[2].text.find("export FOO=1\n"), std::string::npos);
 }
 
 TEST(ShellCheck, NonPosixShellsSkipped) {
@@ -194,7 +203,11 @@ TEST(Pragmas, Parse) {
   EXPECT_EQ(s.shell, "powershell");
   EXPECT_EQ(ParsePragma("hadolintignore=DL3000").kind, Pragma::kNone);
   EXPECT_EQ(ParsePragma("just a comment").kind, Pragma::kNone);
-  std::string huge = "hadolint ignore=" + std::string(200000, 'A');
+  std::string huge = "hadolint ignore=" + std::string(200000, 'D');
+  // hadolint's grammar: the whole comment must parse, rule names are [DLSC0-9]+
+  EXPECT_EQ(ParsePragma("hadolint ignore=DL3006 because").kind, Pragma::kNone);
+  EXPECT_EQ(ParsePragma("hadolint ignore=dl3006").kind, Pragma::kNone);
+  EXPECT_EQ(ParsePragma("hadolint ignore = DL3006 , DL3007").codes.size(), 2u);
   EXPECT_EQ(ParsePragma(huge).codes.size(), 1u);
 }
 

@@ -568,7 +568,6 @@ void Dl4001(RuleContext& ctx) {
 
 // DL4006: a RUN with a pipe while the SHELL has no `-o pipefail`.
 void Dl4006(RuleContext& ctx) {
-  if (ctx.non_posix_pragma) return;
   bool ok = false;
   for (const auto& in : ctx.m.insts) {
     if (in.onbuild) continue;
@@ -606,7 +605,6 @@ bool IsNonPosixShell(const std::string& shell) {
 
 void RunCommandRules(RuleContext& ctx) {
   Dl3059(ctx);
-  if (ctx.non_posix_pragma) return;  // `# hadolint shell=powershell`: shell rules do not apply
   RunSimple(ctx);
   Dl3009(ctx);
   Dl3060(ctx);

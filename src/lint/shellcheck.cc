@@ -40,40 +40,77 @@ Severity LevelToSeverity(const std::string& level) {
 
 }  // namespace
 
-std::vector<ShellScript> CollectShellScripts(const Model& m) {
-  std::vector<ShellScript> out;
-  std::set<std::string> vars(std::begin(kProxyVars), std::end(kProxyVars));
+namespace {
+
+// hadolint's ShellCheck rule state (Hadolint/Rule/Shellcheck.hs): the shell
+// and variable names in effect, and the defaults a FROM returns to. Until the
+// first FROM/ARG/ENV/SHELL/pragma the state is "empty"; a `# hadolint shell=`
+// pragma seen then sets the default for every stage, later ones only the
+// current stage. ARG/ENV names before the first FROM do not survive it.
+struct ScState {
+  bool empty = true;
   std::string shell = "/bin/sh -c";
-  // `# hadolint shell=` pragmas take effect from their line on.
+  std::set<std::string> vars{std::begin(kProxyVars), std::end(kProxyVars)};
+  std::string default_shell = "/bin/sh -c";
+};
+
+void CollectPass(const Model& m, bool onbuild, std::vector<ShellScript>& out) {
+  ScState st;
+  const std::set<std::string> proxies(std::begin(kProxyVars), std::end(kProxyVars));
+  // Comments are not ONBUILD instructions: only the main pass sees pragmas.
   std::vector<std::pair<int, std::string>> pragmas;
-  for (const auto& c : m.comments) {
-    std::string s = PragmaShell(c.text);
-    if (!s.empty()) pragmas.emplace_back(c.line, s);
-  }
+  if (!onbuild)
+    for (const auto& c : m.comments) {
+      std::string sh = PragmaShell(c.text);
+      if (!sh.empty()) pragmas.emplace_back(c.line, sh);
+    }
   size_t next_pragma = 0;
+  auto apply_pragmas_before = [&](int line) {
+    for (; next_pragma < pragmas.size() && pragmas[next_pragma].first < line; ++next_pragma) {
+      st.shell = pragmas[next_pragma].second;
+      if (st.empty) st.default_shell = st.shell;
+      st.empty = false;
+    }
+  };
   for (const auto& in : m.insts) {
-    while (next_pragma < pragmas.size() && pragmas[next_pragma].first < in.line) shell = pragmas[next_pragma++].second;
-    if (in.onbuild) continue;
-    if (in.kw == "arg") {
-      for (const auto& a : in.args_decl) vars.insert(a.first);
+    if (in.onbuild != onbuild) continue;
+    apply_pragmas_before(in.line);
+    if (in.kw == "from") {
+      st.shell = st.default_shell;
+      st.vars = proxies;
+      st.empty = false;
+    } else if (in.kw == "arg") {
+      for (const auto& a : in.args_decl) st.vars.insert(a.first);
+      st.empty = false;
     } else if (in.kw == "env") {
-      for (const auto& kv : in.pairs) vars.insert(kv.first);
+      for (const auto& kv : in.pairs) st.vars.insert(kv.first);
+      st.empty = false;
     } else if (in.kw == "shell") {
       std::string joined;
       for (const auto& w : in.ast->args) joined += (joined.empty() ? "" : " ") + w;
-      shell = joined;
-    } else if (in.kw == "run" && !in.ast->json) {
-      if (IsNonPosixShell(shell)) continue;
+      st.shell = joined;
+      st.empty = false;
+    } else if (in.kw == "run") {
+      // Both forms: hadolint checks an exec-form RUN as its words joined by spaces.
+      if (IsNonPosixShell(st.shell)) continue;
       ShellScript s;
       s.line = in.line;
-      s.shebang = shell.substr(0, shell.find(' '));
+      s.shebang = st.shell.substr(0, st.shell.find(' '));
       s.text = "#!" + s.shebang + "\n";
-      for (const auto& v : vars) s.text += "export " + v + "=1\n";
+      for (const auto& v : st.vars) s.text += "export " + v + "=1\n";
       s.text += in.script;
       if (s.text.empty() || s.text.back() != '\n') s.text += "\n";
       out.push_back(std::move(s));
     }
   }
+}
+
+}  // namespace
+
+std::vector<ShellScript> CollectShellScripts(const Model& m) {
+  std::vector<ShellScript> out;
+  CollectPass(m, false, out);
+  CollectPass(m, true, out);  // hadolint's `onbuild` pass over ONBUILD triggers
   return out;
 }
 

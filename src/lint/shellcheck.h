@@ -20,7 +20,8 @@ struct ShellScript {
   std::string text;      // the full script given to shellcheck
 };
 
-// The scripts hadolint would check: shell-form RUNs (top level), skipping
+// The scripts hadolint would check: every RUN (exec form as its words joined
+// by spaces), in a main pass and a separate pass over ONBUILD triggers, skipping
 // non-POSIX shells (SHELL ["pwsh", ...] or `# hadolint shell=powershell`).
 std::vector<ShellScript> CollectShellScripts(const Model& m);
 
