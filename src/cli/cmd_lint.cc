@@ -174,8 +174,8 @@ void RegisterLint(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("DOCKERFILE", f.files, "Dockerfiles to lint (- for stdin; default ./Dockerfile)");
   cmd->add_option("-c,--config", f.config, "path to a hadolint config file (default: hadolint's search order)");
   cmd->add_option("-f,--format", f.formats, "output format, repeatable: tty json checkstyle codeclimate "
-                                            "gitlab_codeclimate gnu sarif sonarqube")->allow_extra_args(false)
-      ->check(CLI::IsMember({"tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu", "sarif", "sonarqube"}));
+                                            "gitlab_codeclimate gnu codacy sarif sonarqube")->allow_extra_args(false)
+      ->check(CLI::IsMember({"tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu", "codacy", "sarif", "sonarqube"}));
   cmd->add_option("-o,--output", f.output, "write the report to FILE instead of stdout");
   cmd->add_flag("--no-fail", f.no_fail, "exit 0 even when rules are violated");
   cmd->add_flag("--no-color", f.no_color, "do not colorize output");
