@@ -38,7 +38,7 @@ const SpecCase kSpecs[] = {
     {"DL3006", R"D(FROM ruby:2
 )D", false, "", ""},
     {"DL3006", R"D(FROM ${VALUE}
-)D", false, "", ""},
+)D", true, "", ""},
     {"DL3006", R"D(FROM golang:1.9.3-alpine3.7 AS build
 RUN foo
 FROM build as unit-test

@@ -258,8 +258,9 @@ void RunInstructionRules(RuleContext& ctx) {
       healthcheck = cmd = entrypoint = false;
       const FromInfo& f = in.from;
       // DL3006 / DL3007
-      if (f.image.name != "scratch" && f.image.digest.empty() && f.image.tag.empty() && !aliases.count(f.image.name) &&
-          !StartsWith(f.image.name, "$"))  // FROM ${IMAGE}: the argument carries the tag
+      // hadolint 2.12 also reports `FROM ${IMAGE}` (hadolint issue #979; later
+      // releases skip variables).
+      if (f.image.name != "scratch" && f.image.digest.empty() && f.image.tag.empty() && !aliases.count(f.image.name))
         ctx.Add("DL3006", in.line);
       if (f.image.tag == "latest") ctx.Add("DL3007", in.line);
       // DL3024
