@@ -33,6 +33,8 @@ expect_exit 0 "$KILN" lint --no-shellcheck style.Dockerfile            # style <
 expect_exit 1 "$KILN" lint --no-shellcheck -t style style.Dockerfile
 expect_exit 1 "$KILN" lint --no-shellcheck -t none style.Dockerfile
 expect_exit 1 "$KILN" lint --no-shellcheck -t bogus warn.Dockerfile
+expect_exit 0 "$KILN" lint --no-shellcheck -f codacy warn.Dockerfile      # as hadolint: codacy and
+expect_exit 0 "$KILN" lint --no-shellcheck -f codeclimate warn.Dockerfile # codeclimate exit 0
 expect_exit 1 "$KILN" lint missing.Dockerfile
 grep -q 'missing.Dockerfile' "$t/err" || fail "missing file error names the file"
 
