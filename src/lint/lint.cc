@@ -194,7 +194,15 @@ std::vector<Finding> Lint(const frontend::Ast& ast, const LintOptions& options, 
                           [&](const Finding& f) { return f.severity == Severity::kIgnore || options.ignored.count(f.code); }),
            fs.end());
   if (!options.disable_ignore_pragma) ApplyPragmas(m, pragmas, fs);
-  std::stable_sort(fs.begin(), fs.end(), [](const Finding& a, const Finding& b) { return a.line < b.line; });
+  // hadolint's order: by line, and on one line in the order of its rule list
+  // (DL codes ascending, then ShellCheck); BuildKit's checks come last.
+  auto group = [](const std::string& code) { return code.rfind("DL", 0) == 0 ? 0 : code.rfind("SC", 0) == 0 ? 1 : 2; };
+  std::stable_sort(fs.begin(), fs.end(), [&](const Finding& a, const Finding& b) {
+    if (a.line != b.line) return a.line < b.line;
+    int ga = group(a.code), gb = group(b.code);
+    if (ga != gb) return ga < gb;
+    return ga == 0 && a.code < b.code;
+  });
   return fs;
 }
 

@@ -161,8 +161,29 @@ TEST(ShellCheck, FindingsOnTheRunLine) {
       EXPECT_EQ(f.severity, Severity::kInfo);
       EXPECT_EQ(f.message, "Double quote to prevent globbing and word splitting.");
     }
-  EXPECT_EQ(Count(fs, "SC1091"), 0);
+  // hadolint 2.12: one SC finding per RUN (the last: SC1091 at `/etc/x` after
+  // SC3046 at `source`), in the mocked file system's words.
+  ASSERT_EQ(Count(fs, "SC1091"), 1) << testing::Describe(fs);
+  EXPECT_EQ(Count(fs, "SC3046"), 0);
+  for (const auto& f : fs)
+    if (f.code == "SC1091") {
+      EXPECT_EQ(f.line, 5);
+      EXPECT_EQ(f.message, "Not following: File not included in mock.");
+    }
   EXPECT_EQ(Count(fs, "SC2154"), 0);  // DIR is exported from ENV
+}
+
+TEST(ShellCheck, OneFindingPerRunTheLastInShellcheckOrder) {
+  if (!ShellcheckAvailable("shellcheck")) GTEST_SKIP() << "shellcheck not installed";
+  LintOptions o;
+  o.build_checks = false;
+  // SC2046 (unquoted $(...), column 6) and SC3014 (== in [ ], next script line):
+  // hadolint 2.11/2.12 report SC3014 only (hadolint issue #891).
+  auto fs = LintText("FROM ubuntu:22.04\nRUN echo $(echo \"x\" ; \\\n  if [ \"Foo\" == \"bar\" ] ; then echo X ; fi)\n", o);
+  int sc = 0;
+  for (const auto& f : fs) sc += f.code.rfind("SC", 0) == 0;
+  EXPECT_EQ(sc, 1) << testing::Describe(fs);
+  EXPECT_EQ(Count(fs, "SC3014"), 1) << testing::Describe(fs);
 }
 
 TEST(ShellCheck, MissingBinaryGivesANoticeAndDlRulesStillRun) {

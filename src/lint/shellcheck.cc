@@ -13,6 +13,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "base/fs.h"
 #include "lint/rules.h"
@@ -144,7 +145,7 @@ Result<std::vector<Finding>> RunShellcheck(const std::vector<ShellScript>& scrip
   // One memfd per script; the child reads them as /dev/fd/N.
   std::vector<Fd> fds;
   std::map<std::string, int> line_of;  // "/dev/fd/N" -> RUN line
-  std::vector<std::string> argv_s = {path, "--format=json1", "--severity=style", "--exclude=SC2187,SC1090,SC1091"};
+  std::vector<std::string> argv_s = {path, "--format=json1", "--severity=style", "--exclude=SC2187,SC1090"};
   for (const auto& s : scripts) {
     int fd = memfd_create("kiln-run", 0);
     if (fd < 0) return Status::FromErrno(errno, "memfd_create", "kiln-run");
@@ -184,17 +185,36 @@ Result<std::vector<Finding>> RunShellcheck(const std::vector<ShellScript>& scrip
     return Status::Internal(path + " failed (exit status " + std::to_string(WEXITSTATUS(wstatus)) + ")");
   nlohmann::json j = nlohmann::json::parse(output, nullptr, false);
   if (j.is_discarded() || !j.contains("comments")) return Status::Corruption("unreadable shellcheck output");
+  // hadolint 2.12 keeps ShellCheck's comments of one RUN in a Set whose order
+  // compares line numbers only, and every comment of a RUN carries the RUN's
+  // line: the Set keeps just the last comment in ShellCheck's own order
+  // (position, then severity error<warning<info<style, code, message). So one
+  // SC finding per RUN at most, the last one.
+  struct Best {
+    std::tuple<int, int, int, int, std::string> key;
+    Finding f;
+  };
+  std::map<std::string, Best> best;  // script file -> its last comment
   for (const auto& c : j["comments"]) {
     Finding f;
-    f.code = "SC" + std::to_string(c.value("code", 0));
+    int code = c.value("code", 0);
+    f.code = "SC" + std::to_string(code);
     f.severity = LevelToSeverity(c.value("level", "style"));
     f.message = c.value("message", "");
-    auto it = line_of.find(c.value("file", ""));
+    // hadolint runs ShellCheck with a mocked file system: sourced files are
+    // never found, and it says so in these words.
+    if (code == 1091) f.message = "Not following: File not included in mock.";
+    std::string script = c.value("file", "");
+    auto it = line_of.find(script);
     f.line = it == line_of.end() ? 0 : it->second;
     f.column = 1;
     f.file = file;
-    out.push_back(std::move(f));
+    auto key = std::make_tuple(c.value("line", 0), c.value("column", 0), static_cast<int>(f.severity), code, f.message);
+    auto b = best.find(script);
+    if (b == best.end() || !(key < b->second.key)) best[script] = Best{key, std::move(f)};
   }
+  for (auto& [script, b] : best) out.push_back(std::move(b.f));
+  std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) { return a.line < b.line; });
   return out;
 }
 
