@@ -22,1511 +22,1578 @@ struct SpecCase {
   bool fires;
   const char* lines;       // "3,5": the exact lines (empty: any)
   const char* registries;  // trusted registries, comma-separated (DL3026)
+  const char* labels = "";  // label schema "name:type,..." (DL3049-DL3058)
+  bool strict_labels = false;
 };
 
 const SpecCase kSpecs[] = {
     {"DL3003", R"D(RUN cd /opt
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3003", R"D(WORKDIR /opt
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3006", R"D(FROM debian
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3006", R"D(FROM debian AS builder
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3006", R"D(FROM ruby@sha256:f1dbca0f5dbc9
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3006", R"D(FROM ruby:2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3006", R"D(FROM ${VALUE}
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3006", R"D(FROM golang:1.9.3-alpine3.7 AS build
 RUN foo
 FROM build as unit-test
 RUN bar
 FROM alpine:3.7
 RUN baz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3006", R"D(FROM golang:1.9.3-alpine3.7 AS build
 RUN foo
 FROM node as unit-test
 RUN bar
 FROM alpine:3.7
 RUN baz
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3006", R"D(FROM scratch
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3007", R"D(FROM debian:latest
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3007", R"D(FROM debian:latest AS builder
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3007", R"D(FROM debian:jessie
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3007", R"D(FROM hub.docker.io/debian@sha256:7959ed6f7e35f8b1aaa06d1d8259d4ee25aa85a086d5c125480c333183f9deeb
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3008", R"D(RUN apt-get update && apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3008", R"D(ONBUILD RUN apt-get update && apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3008", R"D(RUN apt-get update \
  && apt-get -yqq --no-install-recommends install nodejs=0.10 \
  && rm -rf /var/lib/apt/lists/*
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3008", R"D(ONBUILD RUN apt-get update \
  && apt-get -yqq --no-install-recommends install nodejs=0.10 \
  && rm -rf /var/lib/apt/lists/*
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3008", R"D(RUN apt-get update && apt-get install --no-install-recommends -y \
 python-demjson=2.2.2* \
 wget=1.16.1* \
 git=1:2.5.0* \
 ruby=1:2.1.*
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3008", R"D(ONBUILD RUN apt-get update && apt-get install --no-install-recommends -y \
 python-demjson=2.2.2* \
 wget=1.16.1* \
 git=1:2.5.0* \
 ruby=1:2.1.*
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3008", R"D(RUN apt-get install -y python=1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3008", R"D(ONBUILD RUN apt-get install -y python=1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3008", R"D(RUN apt-get install ./wkhtmltox_0.12.5-1.bionic_amd64.deb
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3008", R"D(ONBUILD RUN apt-get install ./wkhtmltox_0.12.5-1.bionic_amd64.deb
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3008", R"D(RUN apt-get -y --no-install-recommends install nodejs=0.10
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3008", R"D(ONBUILD RUN apt-get -y --no-install-recommends install nodejs=0.10
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3008", R"D(RUN set -e &&\
  echo "deb http://http.debian.net/debian jessie-backports main" > /etc/apt/sources.list.d/jessie-backports.list &&\
  apt-get update &&\
  apt-get install -y --no-install-recommends -t jessie-backports openjdk-8-jdk=8u131-b11-1~bpo8+1 &&\
  rm -rf /var/lib/apt/lists/*
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3008", R"D(ONBUILD RUN set -e &&\
  echo "deb http://http.debian.net/debian jessie-backports main" > /etc/apt/sources.list.d/jessie-backports.list &&\
  apt-get update &&\
  apt-get install -y --no-install-recommends -t jessie-backports openjdk-8-jdk=8u131-b11-1~bpo8+1 &&\
  rm -rf /var/lib/apt/lists/*
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3009", R"D(FROM scratch
 RUN apt-get update && apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3009", R"D(FROM scratch
 ONBUILD RUN apt-get update && apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3009", R"D(FROM ubuntu as foo
 RUN apt-get update && apt-get install python
 FROM scratch
 RUN echo hey!
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3009", R"D(FROM ubuntu as foo
 ONBUILD RUN apt-get update && apt-get install python
 FROM scratch
 RUN echo hey!
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3009", R"D(FROM ubuntu as foo
 RUN hey!
 FROM scratch
 RUN apt-get update && apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3009", R"D(FROM ubuntu as foo
 ONBUILD RUN hey!
 FROM scratch
 ONBUILD RUN apt-get update && apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3009", R"D(FROM ubuntu as foo
 RUN apt-get update && apt-get install python
 FROM foo
 RUN hey!
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3009", R"D(FROM ubuntu as foo
 ONBUILD RUN apt-get update && apt-get install python
 FROM foo
 ONBUILD RUN hey!
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3009", R"D(FROM ubuntu as foo
 RUN apt-get update && apt-get install python && rm -rf /var/lib/apt/lists/*
 FROM foo
 RUN hey!
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3009", R"D(FROM ubuntu as foo
 ONBUILD RUN apt-get update && apt-get install python && rm -rf /var/lib/apt/lists/*
 FROM foo
 ONBUILD RUN hey!
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3009", R"D(FROM scratch
 RUN apt-get update && apt-get install python && rm -rf /var/lib/apt/lists/*
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3009", R"D(FROM scratch
 ONBUILD RUN apt-get update && apt-get install python && rm -rf /var/lib/apt/lists/*
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3009", R"D(RUN --mount=type=cache,target=/var/lib/apt/lists \
     apt-get update && apt-get install python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3009", R"D(ONBUILD RUN --mount=type=cache,target=/var/lib/apt/lists \
     apt-get update && apt-get install python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3009", R"D(RUN --mount=type=cache,target=/var/lib/apt \
     --mount=type=cache,target=/var/cache/apt \
     rm -f /etc/apt/apt.conf.d/docker-clean && \
     apt-get update && apt-get install python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3009", R"D(ONBUILD RUN --mount=type=cache,target=/var/lib/apt \
     --mount=type=cache,target=/var/cache/apt \
     rm -f /etc/apt/apt.conf.d/docker-clean && \
     apt-get update && apt-get install python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3009", R"D(RUN rm -f /etc/apt/apt.conf.d/docker-clean
 RUN --mount=type=cache,target=/var/cache/apt \
     --mount=type=cache,target=/var/lib/apt \
     apt-get update && apt-get install foo
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3009", R"D(ONBUILD RUN rm -f /etc/apt/apt.conf.d/docker-clean
 ONBUILD RUN --mount=type=cache,target=/var/cache/apt \
     --mount=type=cache,target=/var/lib/apt \
     apt-get update && apt-get install foo
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3009", R"D(RUN --mount=type=cache,target=/var/cache/apt \
     rm -f /etc/apt/apt.conf.d/docker-clean && \
     apt-get update && apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3009", R"D(ONBUILD RUN --mount=type=cache,target=/var/cache/apt \
     rm -f /etc/apt/apt.conf.d/docker-clean && \
     apt-get update && apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3009", R"D(RUN rm -f /etc/apt/apt.conf.d/docker-clean
 RUN --mount=type=cache,target=/var/lib/apt \
     apt-get update && apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3009", R"D(ONBUILD RUN rm -f /etc/apt/apt.conf.d/docker-clean
 ONBUILD RUN --mount=type=cache,target=/var/lib/apt \
     apt-get update && apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(RUN pip2 install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip2 install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(RUN pip3 install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip3 install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(RUN pip3 install MySQL_python==1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip3 install MySQL_python==1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip3 install mypkg.whl
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip3 install mypkg.whl
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip3 install mypkg.tar.gz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip3 install mypkg.tar.gz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install -r requirements.txt
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install -r requirements.txt
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install --requirement requirements.txt
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install --requirement requirements.txt
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install .
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install .
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(RUN pip install MySQL_python~=1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install MySQL_python~=1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install MySQL_python===1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install MySQL_python===1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install --ignore-installed MySQL_python==1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install --ignore-installed MySQL_python==1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip3 install --build /opt/yamllint yamllint==1.20.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip3 install --build /opt/yamllint yamllint==1.20.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip3 install --prefix /opt/yamllint yamllint==1.20.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip3 install --prefix /opt/yamllint yamllint==1.20.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip3 install --root /opt/yamllint yamllint==1.20.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip3 install --root /opt/yamllint yamllint==1.20.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip3 install --target /opt/yamllint yamllint==1.20.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip3 install --target /opt/yamllint yamllint==1.20.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip3 install --trusted-host host example==1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip3 install --trusted-host host example==1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN python -m pip install example==1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN python -m pip install example==1.2.2
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN python -m pip install example
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN python -m pip install example
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(RUN python -m pip install --index-url url example
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN python -m pip install --index-url url example
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(RUN pip install git+https://github.com/rtfd/r-ext.git@0.6-alpha#egg=r-ext
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install git+https://github.com/rtfd/r-ext.git@0.6-alpha#egg=r-ext
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install git+https://github.com/rtfd/read-ext.git#egg=read-ext
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install git+https://github.com/rtfd/read-ext.git#egg=read-ext
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3013", R"D(RUN pip install 'alabaster>=0.7'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install 'alabaster>=0.7'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install 'alabaster<0.7'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install 'alabaster<0.7'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install 'alabaster!=0.7'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install 'alabaster!=0.7'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install MySQL_python==1.2.2 --user
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install MySQL_python==1.2.2 --user
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install MySQL_python==1.2.2 --disable-pip-version-check
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install MySQL_python==1.2.2 --disable-pip-version-check
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install --index-url https://eg.com/foo foobar==1.0.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install --index-url https://eg.com/foo foobar==1.0.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install --index-url https://eg.com/foo --extra-index-url https://ex-eg.io/foo foobar==1.0.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install --index-url https://eg.com/foo --extra-index-url https://ex-eg.io/foo foobar==1.0.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install MySQL_python==1.2.2 --no-cache-dir
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install MySQL_python==1.2.2 --no-cache-dir
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install pykafka --constraint http://foo.bar.baz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install pykafka --constraint http://foo.bar.baz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install pykafka -c http://foo.bar.baz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install pykafka -c http://foo.bar.baz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(RUN pip install --index-url https://user:pass@eg.com/foo --extra-index-url https://user:pass@ex-eg.io/foo foobar==1.0.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3013", R"D(ONBUILD RUN pip install --index-url https://user:pass@eg.com/foo --extra-index-url https://user:pass@ex-eg.io/foo foobar==1.0.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3015", R"D(RUN apt-get install --no-install-recommends python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3015", R"D(ONBUILD RUN apt-get install --no-install-recommends python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3015", R"D(RUN apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3015", R"D(ONBUILD RUN apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3015", R"D(RUN apt-get -y install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3015", R"D(ONBUILD RUN apt-get -y install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3015", R"D(RUN apt-get -o APT::Install-Recommends=false install python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3015", R"D(ONBUILD RUN apt-get -o APT::Install-Recommends=false install python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install --progress=false
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install --progress=false
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install express@4.1.1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install express@4.1.1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install @myorg/privatepackage@">=0.1.0"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install @myorg/privatepackage@">=0.1.0"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install express@"4.1.1" sax@0.1.1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install express@"4.1.1" sax@0.1.1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install --global express@"4.1.1"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install --global express@"4.1.1"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install -g express@"4.1.1"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install -g express@"4.1.1"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install package-v1.2.3.tar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install package-v1.2.3.tar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install package-v1.2.3.tar.gz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install package-v1.2.3.tar.gz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install package-v1.2.3.tgz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install package-v1.2.3.tgz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install /folder
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install /folder
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install ./folder
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install ./folder
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install ../folder
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install ../folder
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install ~/folder
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install ~/folder
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install git+ssh://git@github.com:npm/npm.git#v1.0.27
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install git+ssh://git@github.com:npm/npm.git#v1.0.27
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install git+http://isaacs@github.com/npm/npm#semver:^5.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install git+http://isaacs@github.com/npm/npm#semver:^5.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install git+https://isaacs@github.com/npm/npm.git#v1.0.27
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install git+https://isaacs@github.com/npm/npm.git#v1.0.27
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install git://github.com/npm/npm.git#v1.0.27
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install git://github.com/npm/npm.git#v1.0.27
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm run --crazy install
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm run --crazy install
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install @myorg/privatepackage@">=0.1.0 <0.2.0"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install @myorg/privatepackage@">=0.1.0 <0.2.0"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install express
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install express
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(RUN npm install @myorg/privatepackage
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install @myorg/privatepackage
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(RUN npm install express sax@0.1.1
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install express sax@0.1.1
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(RUN npm install --global express
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install --global express
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(RUN npm install git+ssh://git@github.com:npm/npm.git
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install git+ssh://git@github.com:npm/npm.git
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(RUN npm install git+http://isaacs@github.com/npm/npm
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install git+http://isaacs@github.com/npm/npm
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(RUN npm install git+https://isaacs@github.com/npm/npm.git
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install git+https://isaacs@github.com/npm/npm.git
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(RUN npm install git://github.com/npm/npm.git
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install git://github.com/npm/npm.git
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(RUN npm install --loglevel verbose sax@0.1.1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install --loglevel verbose sax@0.1.1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3016", R"D(RUN npm install --registry https://example.com sax@0.1.1
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install --registry https://example.com sax@0.1.1
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(RUN npm install --registry https://example.com express
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install --registry https://example.com express
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(RUN npm install --registry=https://example.com express
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3016", R"D(ONBUILD RUN npm install --registry=https://example.com express
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3018", R"D(RUN apk add flex
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3018", R"D(ONBUILD RUN apk add flex
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3018", R"D(RUN apk add flex=2.6.4-r1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(ONBUILD RUN apk add flex=2.6.4-r1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(RUN apk add --no-cache git~2.52.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(ONBUILD RUN apk add --no-cache git~2.52.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(RUN apk add --no-cache flex=2.6.4-r1 \
  && pip install -r requirements.txt
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(ONBUILD RUN apk add --no-cache flex=2.6.4-r1 \
  && pip install -r requirements.txt
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(RUN apk add --no-cache \
 flex=2.6.4-r1 \
 libffi=3.2.1-r3 \
 python2=2.7.13-r1 \
 libbz2=1.0.6-r5
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(ONBUILD RUN apk add --no-cache \
 flex=2.6.4-r1 \
 libffi=3.2.1-r3 \
 python2=2.7.13-r1 \
 libbz2=1.0.6-r5
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(RUN apk add --no-cache \
 flex=2.6.4-r1 \
 libffi \
 python2=2.7.13-r1 \
 libbz2=1.0.6-r5
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3018", R"D(ONBUILD RUN apk add --no-cache \
 flex=2.6.4-r1 \
 libffi \
 python2=2.7.13-r1 \
 libbz2=1.0.6-r5
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3018", R"D(RUN apk add \
 --virtual build-dependencies \
 python-dev=1.1.1 build-base=2.2.2 wget=3.3.3 \
 && pip install -r requirements.txt \
 && python setup.py install \
 && apk del build-dependencies
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(ONBUILD RUN apk add \
 --virtual build-dependencies \
 python-dev=1.1.1 build-base=2.2.2 wget=3.3.3 \
 && pip install -r requirements.txt \
 && python setup.py install \
 && apk del build-dependencies
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(RUN apk add --no-cache \
 --repository https://nl.alpinelinux.org/alpine/edge/testing \
 flow=0.78.0-r0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(ONBUILD RUN apk add --no-cache \
 --repository https://nl.alpinelinux.org/alpine/edge/testing \
 flow=0.78.0-r0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(RUN apk add --no-cache \
 --repository=https://nl.alpinelinux.org/alpine/edge/testing \
 flow=0.78.0-r0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(ONBUILD RUN apk add --no-cache \
 --repository=https://nl.alpinelinux.org/alpine/edge/testing \
 flow=0.78.0-r0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(RUN apk add --no-cache \
 -X https://nl.alpinelinux.org/alpine/edge/testing \
 flow=0.78.0-r0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(ONBUILD RUN apk add --no-cache \
 -X https://nl.alpinelinux.org/alpine/edge/testing \
 flow=0.78.0-r0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(RUN apk add mypackage-1.1.1.apk
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3018", R"D(ONBUILD RUN apk add mypackage-1.1.1.apk
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3019", R"D(RUN apk add flex=2.6.4-r1
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3019", R"D(ONBUILD RUN apk add flex=2.6.4-r1
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3019", R"D(RUN apk add --no-cache flex=2.6.4-r1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3019", R"D(ONBUILD RUN apk add --no-cache flex=2.6.4-r1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3019", R"D(RUN --mount=type=cache,target=/var/cache/apk apk add -U curl=7.77.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3019", R"D(ONBUILD RUN --mount=type=cache,target=/var/cache/apk apk add -U curl=7.77.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3019", R"D(RUN --mount=type=cache,target=/var/cache/foo apk add --no-cache -U curl=7.77.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3019", R"D(ONBUILD RUN --mount=type=cache,target=/var/cache/foo apk add --no-cache -U curl=7.77.0
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3019", R"D(RUN --mount=type=cache,target=/var/cache/foo apk add -U curl=7.77.0
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3019", R"D(ONBUILD RUN --mount=type=cache,target=/var/cache/foo apk add -U curl=7.77.0
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3020", R"D(ADD file.tar /usr/src/app/
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3020", R"D(ADD file.gz /usr/src/app/
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3020", R"D(ADD file.bz2 /usr/src/app/
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3020", R"D(ADD file.xz /usr/src/app/
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3020", R"D(ADD file.tgz /usr/src/app/
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3020", R"D(ADD http://file.com /usr/src/app/
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3020", R"D(ADD file /usr/src/app/
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3020", R"D(ADD file.zip /usr/src/app/
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3020", R"D(ADD "file.tgz" /usr/src/app/
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3020", R"D(ADD "http://file.com" /usr/src/app/
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3020", R"D(ADD "file.zip" /usr/src/app/
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3025", R"D(FROM node as foo
 ENTRYPOINT something
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3025", R"D(FROM scratch as build
 ENTRYPOINT ["foo", "bar"]
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3025", R"D(FROM node as foo
 CMD something
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3025", R"D(FROM scratch as build
 CMD ["foo", "bar"]
 CMD [ "foo", "bar" ]
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3027", R"D(FROM ubuntu
 RUN apt install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3027", R"D(FROM ubuntu
 ONBUILD RUN apt install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3028", R"D(RUN gem i bundler
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem i bundler
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3028", R"D(RUN gem i bundler:1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem i bundler:1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(RUN gem i bunlder:1 nokogiri
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem i bunlder:1 nokogiri
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3028", R"D(RUN gem i bunlder:1 nokogirii:1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem i bunlder:1 nokogirii:1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(RUN gem install bundler
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem install bundler
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3028", R"D(RUN gem install bundler:1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem install bundler:1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(RUN gem install bundler -v '2.0.1'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem install bundler -v '2.0.1'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(RUN gem install bundler --version '2.0.1'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem install bundler --version '2.0.1'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(RUN gem install bundler --version='2.0.1'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem install bundler --version='2.0.1'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(RUN gem install bundler:2.0.1 -- --use-system-libraries=true
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem install bundler:2.0.1 -- --use-system-libraries=true
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(RUN gem install bundler:2.0.1 -- --use-system-libraries true
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem install bundler:2.0.1 -- --use-system-libraries true
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3028", R"D(RUN gem install bundler:2.0.1 --use-system-libraries true
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem install bundler:2.0.1 --use-system-libraries true
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3028", R"D(RUN gem install bundler:2.0.1 --use-system-libraries=true
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3028", R"D(ONBUILD RUN gem install bundler:2.0.1 --use-system-libraries=true
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(RUN yum install -y tomcat && yum clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3033", R"D(ONBUILD RUN yum install -y tomcat && yum clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3033", R"D(RUN yum install -y tomcat-9.2 && yum clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(ONBUILD RUN yum install -y tomcat-9.2 && yum clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(RUN bash -c `# not even a yum command`
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(ONBUILD RUN bash -c `# not even a yum command`
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(RUN yum install -y openssl-1:1.1.1k
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(ONBUILD RUN yum install -y openssl-1:1.1.1k
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(RUN yum install -y rpm-sign-4.16.1.3
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(ONBUILD RUN yum install -y rpm-sign-4.16.1.3
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(RUN yum install -y gcc-c++-1.1.1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(ONBUILD RUN yum install -y gcc-c++-1.1.1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(RUN yum module install -y tomcat && yum clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3033", R"D(ONBUILD RUN yum module install -y tomcat && yum clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3033", R"D(RUN yum module install -y tomcat:9 && yum clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(ONBUILD RUN yum module install -y tomcat:9 && yum clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(RUN yum install -y "git-core-${GIT_VER}" && yum clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(ONBUILD RUN yum install -y "git-core-${GIT_VER}" && yum clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(RUN yum install -y tomcat-$VERSION && yum clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3033", R"D(ONBUILD RUN yum install -y tomcat-$VERSION && yum clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3037", R"D(RUN zypper install -y tomcat && zypper clean
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3037", R"D(ONBUILD RUN zypper install -y tomcat && zypper clean
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3037", R"D(RUN zypper install -y tomcat=9.0.39 && zypper clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3037", R"D(ONBUILD RUN zypper install -y tomcat=9.0.39 && zypper clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3037", R"D(RUN zypper install -y tomcat\>=9.0 && zypper clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3037", R"D(ONBUILD RUN zypper install -y tomcat\>=9.0 && zypper clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3037", R"D(RUN zypper install -y tomcat\>9.0 && zypper clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3037", R"D(ONBUILD RUN zypper install -y tomcat\>9.0 && zypper clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3037", R"D(RUN zypper install -y tomcat\<=9.0 && zypper clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3037", R"D(ONBUILD RUN zypper install -y tomcat\<=9.0 && zypper clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3037", R"D(RUN zypper install -y tomcat\<9.0 && zypper clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3037", R"D(ONBUILD RUN zypper install -y tomcat\<9.0 && zypper clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3037", R"D(RUN zypper install -y tomcat-9.0.39-1.rpm && zypper clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3037", R"D(ONBUILD RUN zypper install -y tomcat-9.0.39-1.rpm && zypper clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3040", R"D(RUN dnf install -y mariadb-10.4
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3040", R"D(ONBUILD RUN dnf install -y mariadb-10.4
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3040", R"D(RUN microdnf install -y mariadb-10.4
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3040", R"D(ONBUILD RUN microdnf install -y mariadb-10.4
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3040", R"D(RUN dnf install -y mariadb-10.4 && microdnf clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3040", R"D(ONBUILD RUN dnf install -y mariadb-10.4 && microdnf clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3040", R"D(RUN dnf install -y mariadb-10.4 && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3040", R"D(ONBUILD RUN dnf install -y mariadb-10.4 && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3040", R"D(RUN microdnf install -y mariadb-10.4 && microdnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3040", R"D(ONBUILD RUN microdnf install -y mariadb-10.4 && microdnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3040", R"D(RUN notdnf install mariadb
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3040", R"D(ONBUILD RUN notdnf install mariadb
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3040", R"D(RUN dnf install -y mariadb-10.4 && rm -rf /var/cache/yum/*
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3040", R"D(ONBUILD RUN dnf install -y mariadb-10.4 && rm -rf /var/cache/yum/*
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3040", R"D(RUN microdnf install -y mariadb-10.4 && rm -rf /var/cache/yum/*
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3040", R"D(ONBUILD RUN microdnf install -y mariadb-10.4 && rm -rf /var/cache/yum/*
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN dnf install -y tomcat && dnf clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN dnf install -y tomcat && dnf clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3041", R"D(RUN microdnf install -y tomcat && microdnf clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN microdnf install -y tomcat && microdnf clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3041", R"D(RUN dnf install -y rpm-sign && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN dnf install -y rpm-sign && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN microdnf install -y rpm-sign && microdnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN microdnf install -y rpm-sign && microdnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN dnf install -y tomcat-9.0.1 && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN dnf install -y tomcat-9.0.1 && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN microdnf install -y tomcat-9.0.1 && microdnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN microdnf install -y tomcat-9.0.1 && microdnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN notdnf install openssl-1:1.1.1k
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN notdnf install openssl-1:1.1.1k
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN notdnf install tomcat
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN notdnf install tomcat
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN dnf install -y rpm-sign-4.16.1.3 && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN dnf install -y rpm-sign-4.16.1.3 && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN dnf install -y gcc-c++-1.1.1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN dnf install -y gcc-c++-1.1.1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN microdnf install -y gcc-c++-1.1.1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN microdnf install -y gcc-c++-1.1.1
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN dnf install -y openssl-1:1.1.1k
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN dnf install -y openssl-1:1.1.1k
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN dnf module install -y tomcat && dnf clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN dnf module install -y tomcat && dnf clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3041", R"D(RUN microdnf module install -y tomcat && microdnf clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN microdnf module install -y tomcat && microdnf clean all
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3041", R"D(RUN dnf module install -y tomcat:9 && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN dnf module install -y tomcat:9 && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN notdnf module install tomcat
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN notdnf module install tomcat
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN dnf install -y "git-core-${GIT_VER}" && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN dnf install -y "git-core-${GIT_VER}" && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN dnf install -y "rpm-sign-${VERSION}" && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN dnf install -y "rpm-sign-${VERSION}" && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN dnf install -y tomcat-$VERSION && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN dnf install -y tomcat-$VERSION && dnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(RUN microdnf install -y "git-core-${GIT_VER}" && microdnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3041", R"D(ONBUILD RUN microdnf install -y "git-core-${GIT_VER}" && microdnf clean all
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(RUN pip2 install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(ONBUILD RUN pip2 install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(RUN pip3 install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(ONBUILD RUN pip3 install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(RUN pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(ONBUILD RUN pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(RUN pip2 install MySQL_python --no-cache-dir
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(ONBUILD RUN pip2 install MySQL_python --no-cache-dir
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(RUN pip3 install --no-cache-dir MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(ONBUILD RUN pip3 install --no-cache-dir MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(RUN pipx install software
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(ONBUILD RUN pipx install software
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(RUN pipenv install library
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(ONBUILD RUN pipenv install library
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(ENV PIP_NO_CACHE_DIR=1
 RUN pip install MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(RUN PIP_NO_CACHE_DIR=1 pip install MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(RUN export PIP_NO_CACHE_DIR=1 && pip install MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(ENV PIP_NO_CACHE_DIR=on
 RUN pip install MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(RUN PIP_NO_CACHE_DIR=on pip install MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(RUN export PIP_NO_CACHE_DIR=on && pip install MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(ENV PIP_NO_CACHE_DIR=yes
 RUN pip install MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(RUN PIP_NO_CACHE_DIR=yes pip install MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(RUN export PIP_NO_CACHE_DIR=yes && pip install MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(ENV PIP_NO_CACHE_DIR=true
 RUN pip install MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(RUN PIP_NO_CACHE_DIR=true pip install MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(RUN export PIP_NO_CACHE_DIR=true && pip install MySQL_python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(ENV PIP_NO_CACHE_DIR=0
 RUN pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(RUN PIP_NO_CACHE_DIR=0 pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(RUN export PIP_NO_CACHE_DIR=0 && pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(ENV PIP_NO_CACHE_DIR=off
 RUN pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(RUN PIP_NO_CACHE_DIR=off pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(RUN export PIP_NO_CACHE_DIR=off && pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(ENV PIP_NO_CACHE_DIR=no
 RUN pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(RUN PIP_NO_CACHE_DIR=no pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(RUN export PIP_NO_CACHE_DIR=no && pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(ENV PIP_NO_CACHE_DIR=false
 RUN pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(RUN PIP_NO_CACHE_DIR=false pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(RUN export PIP_NO_CACHE_DIR=false && pip install MySQL_python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(FROM debian:buster as base
 ENV PIP_NO_CACHE_DIR=1
 FROM base
 RUN pip install six
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3042", R"D(FROM debian:buster as base
 ENV PIP_NO_CACHE_DIR=1
 FROM debian:buster
 RUN pip install six
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3042", R"D(FROM debian:buster as base
 ENV PIP_NO_CACHE_DIR=1
 ONBUILD RUN pip install six
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL4001", R"D(FROM debian:buster
 RUN wget x
 ONBUILD RUN curl x
 RUN curl y
-)D", true, "4", ""},
+)D", true, "4", "", "", false},
     {"DL3047", R"D(FROM node as foo
 RUN wget my.xyz
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3047", R"D(FROM node as foo
 RUN wget --progress=dot:giga my.xyz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3047", R"D(FROM node as foo
 RUN wget -q my.xyz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3047", R"D(FROM node as foo
 RUN wget --quiet my.xyz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3047", R"D(FROM node as foo
 RUN wget -nv my.xyz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3047", R"D(FROM node as foo
 RUN wget --no-verbose my.xyz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3047", R"D(FROM node as foo
 RUN wget --output-file=/tmp/wget.log my.xyz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3047", R"D(FROM node as foo
 RUN wget -o /tmp/wget.log my.xyz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3047", R"D(FROM node as foo
 RUN wget --append-output=/tmp/wget.log my.xyz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3047", R"D(FROM node as foo
 RUN wget -a /tmp/wget.log my.xyz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3059", R"D(FROM debian:10
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3059", R"D(RUN /foo.sh
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3059", R"D(RUN /foo.sh
 WORKDIR /
 RUN /bar.sh
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3059", R"D(RUN /foo.sh
 RUN /bar.sh
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3059", R"D(RUN /foo.sh
 # a comment
 RUN /bar.sh
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3059", R"D(RUN /foo.sh
 # a comment
 # another comment
 RUN /bar.sh
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3059", R"D(# a comment
 RUN /foo.sh
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3059", R"D(RUN --mount=type=secret,id=foo /foo.sh
 RUN /bar.sh
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3059", R"D(RUN --mount=type=secret,id=foo /foo.sh
 RUN --mount=type=secret,id=bar /bar.sh
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3059", R"D(RUN --mount=type=secret,id=foo /foo.sh
 RUN --mount=type=secret,id=foo /bar.sh
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3059", R"D(RUN foo && bar
 RUN foobar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3059", R"D(RUN foo; bar
 RUN foobar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3059", R"D(RUN foobar
 RUN foo && bar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3059", R"D(RUN foobar
 RUN foo; bar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3059", R"D(RUN foo && bar
 RUN foo; bar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3059", R"D(RUN foo && bar
 RUN foo
 RUN bar
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3059", R"D(RUN foo
 ONBUILD RUN bar
 RUN baz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3060", R"D(RUN foo
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3060", R"D(ONBUILD RUN foo
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3060", R"D(RUN yarn install foo
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3060", R"D(ONBUILD RUN yarn install foo
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3060", R"D(RUN yarn install bar && yarn cache clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3060", R"D(ONBUILD RUN yarn install bar && yarn cache clean
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3060", R"D(FROM node:lts-alpine as foo
 RUN hey!
 FROM scratch
 RUN yarn install
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3060", R"D(FROM node:lts-alpine as foo
 ONBUILD RUN hey!
 FROM scratch
 ONBUILD RUN yarn install
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3060", R"D(FROM node:lts-alpine as foo
 RUN yarn install
 FROM foo
 RUN hey!
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3060", R"D(FROM node:lts-alpine as foo
 ONBUILD RUN yarn install
 FROM foo
 ONBUILD RUN hey!
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3060", R"D(FROM node:lts-alpine as foo
 RUN yarn install && yarn cache clean
 FROM foo
 RUN hey!
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3060", R"D(FROM node:lts-alpine as foo
 ONBUILD RUN yarn install && yarn cache clean
 FROM foo
 ONBUILD RUN hey!
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3060", R"D(FROM node:lts-alpine as foo
 RUN yarn install foo
 FROM scratch
 RUN hey!
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3060", R"D(FROM node:lts-alpine as foo
 ONBUILD RUN yarn install foo
 FROM scratch
 RUN hey!
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL4006", R"D(FROM scratch
 RUN wget -O - https://some.site | wc -l > /number
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL4006", R"D(FROM scratch as build
 RUN wget -O - https://some.site && wc -l file > /number
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL4006", R"D(FROM scratch as build
 SHELL ["/bin/bash", "-eo", "pipefail", "-c"]
 RUN wget -O - https://some.site | wc -l file > /number
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL4006", R"D(FROM scratch as build
 SHELL ["/bin/bash", "-e", "-o", "pipefail", "-c"]
 RUN wget -O - https://some.site | wc -l file > /number
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL4006", R"D(FROM scratch as build
 SHELL ["/bin/bash", "-o", "errexit", "-o", "pipefail", "-c"]
 RUN wget -O - https://some.site | wc -l file > /number
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL4006", R"D(FROM scratch as build
 SHELL ["/bin/zsh", "-o", "pipefail", "-c"]
 RUN wget -O - https://some.site | wc -l file > /number
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL4006", R"D(FROM scratch as build
 SHELL ["/usr/bin/bash", "-o", "pipefail", "-c"]
 RUN wget -O - https://some.site | wc -l file > /number
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL4006", R"D(FROM scratch as build
 SHELL ["/bin/sh", "-o", "pipefail", "-c"]
 RUN wget -O - https://some.site | wc -l file > /number
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL4006", R"D(FROM mcr.microsoft.com/powershell:ubuntu-16.04
 SHELL ["pwsh", "-c"]
 RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL4006", R"D(FROM mcr.microsoft.com/powershell:ubuntu-16.04
 SHELL [ "pwsh", "-c" ]
 RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL4006", R"D(FROM mcr.microsoft.com/powershell:ubuntu-16.04
 SHELL [ "powershell.exe" ]
 RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL4006", R"D(FROM mcr.microsoft.com/powershell:ubuntu-16.04
 SHELL [ "cmd.exe", "/c" ]
 RUN Get-Variable PSVersionTable | Select-Object -ExpandProperty Value
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL4006", R"D(FROM scratch as build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN wget -O - https://some.site | wc -l file > /number
 FROM scratch as build2
 RUN wget -O - https://some.site | wc -l file > /number
-)D", true, "5", ""},
+)D", true, "5", "", "", false},
     {"DL4006", R"D(FROM scratch as build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN wget -O - https://some.site | wc -l file > /number
 SHELL ["/bin/sh", "-c"]
 RUN wget -O - https://some.site | wc -l file > /number
-)D", true, "5", ""},
+)D", true, "5", "", "", false},
     {"DL3002", R"D(FROM scratch
 USER root
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3002", R"D(FROM scratch
 USER foo
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3002", R"D(FROM scratch
 USER 0
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3002", R"D(FROM scratch
 USER root:root
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3002", R"D(FROM scratch
 USER 0:0
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3002", R"D(FROM scratch
 USER root
 RUN something
 USER foo
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3002", R"D(FROM debian as base
 USER root
 RUN something
 FROM base
 RUN something else
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3002", R"D(FROM debian as base
 USER root
 RUN something
 FROM scratch
 USER foo
 RUN something else
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3002", R"D(FROM debian as base
 USER root
 RUN something
 USER foo
 FROM scratch
 RUN something else
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3022", R"D(COPY --from=foo bar .
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3022", R"D(FROM scratch
 COPY --from=build foo .
 FROM node as build
 RUN baz
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3022", R"D(FROM scratch as build
 RUN foo
 FROM node
 COPY --from=build foo .
 RUN baz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(COPY bla.sh /usr/local/bin/blubb.sh
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(COPY bla.sh "/usr/local/bin/blubb.s"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(COPY bla.sh c:\system32\blubb.sh
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(COPY bla.sh "c:\system32\blubb.sh"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(COPY bla.sh c:/system32/blubb.sh
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(FROM scratch
 WORKDIR /usr
 COPY bla.sh blubb.sh
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(FROM scratch
 WORKDIR c:\system32
 COPY bla.sh blubb.sh
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(COPY src.sh ${SRC_BASE_ENV}
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(COPY src.sh $SRC_BASE_ENV
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(COPY src.sh "${SRC_BASE_ENV}"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(COPY src.sh "$SRC_BASE_ENV"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(COPY bla.sh blubb.sh
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3045", R"D(COPY bla.sh "blubb.sh"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3045", R"D(FROM debian:buster as stage1
 WORKDIR /usr
 FROM debian:buster
 COPY foo bar
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3045", R"D(FROM debian:buster as base
 WORKDIR /usr
 FROM debian:buster as stage-inbetween
 RUN foo
 FROM base
 COPY foo bar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(FROM debian:buster as base1
 WORKDIR /usr
 FROM base1 as base2
 RUN foo
 FROM base2
 COPY foo bar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(FROM debian:buster
 ONBUILD WORKDIR /usr/local/lib
 ONBUILD COPY foo bar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3045", R"D(COPY a b
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3057", R"D(FROM scratch
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3057", R"D(FROM scratch
 HEALTHCHECK CMD /bin/bla
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3057", R"D(FROM scratch AS base
 HEALTHCHECK CMD /bin/bla
 FROM base
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3057", R"D(FROM scratch AS base
 HEALTHCHECK CMD /bin/bla
 FROM scratch
-)D", true, "", ""},
+)D", true, "", "", "", false},
+    {"DL3022", R"D(COPY --from=haskell:latest bar .
+)D", false, "", "", "", false},
+    {"DL3022", R"D(COPY --from=0 bar .
+)D", true, "", "", "", false},
+    {"DL3022", R"D(FROM scratch as build
+RUN foo
+FROM node
+COPY --from=0 foo .
+)D", false, "", "", "", false},
+    {"DL3022", R"D(FROM scratch
+RUN foo
+FROM node
+COPY --from=0 foo .
+)D", false, "", "", "", false},
     {"DL3026", R"D(FROM random.com/debian
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3026", R"D(FROM random.com/debian
-)D", true, "", "docker.io"},
+)D", true, "", "docker.io", "", false},
     {"DL3026", R"D(FROM random.com/debian
-)D", false, "", "x.com,random.com"},
+)D", false, "", "x.com,random.com", "", false},
     {"DL3026", R"D(FROM scratch
-)D", false, "", "x.com,random.com"},
+)D", false, "", "x.com,random.com", "", false},
     {"DL3026", R"D(FROM ubuntu:18.04 AS builder1
 FROM zemanlx/ubuntu:18.04 AS builder2
 FROM docker.io/zemanlx/ubuntu:18.04 AS builder3
-)D", false, "", "docker.io"},
+)D", false, "", "docker.io", "", false},
     {"DL3026", R"D(FROM random.com/foo AS builder1
 FROM builder1 AS builder2
-)D", false, "", "random.com"},
+)D", false, "", "random.com", "", false},
     {"DL3026", R"D(FROM x.com/debian
-)D", true, "", "*.random.com"},
+)D", true, "", "*.random.com", "", false},
     {"DL3026", R"D(FROM foo.random.com/debian
-)D", false, "", "x.com,*.random.com"},
+)D", false, "", "x.com,*.random.com", "", false},
     {"DL3026", R"D(FROM ubuntu:18.04 AS builder1
 FROM zemanlx/ubuntu:18.04 AS builder2
 FROM docker.io/zemanlx/ubuntu:18.04 AS builder3
-)D", false, "", "*"},
+)D", false, "", "*", "", false},
     {"DL3023", R"D(FROM node as foo
 COPY --from=foo bar .
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3023", R"D(FROM scratch as build
 RUN foo
 FROM node as run
 COPY --from=build foo .
 RUN baz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3024", R"D(FROM node as foo
 RUN something
 FROM scratch as foo
 RUN something
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3024", R"D(FROM scratch as build
 RUN foo
 FROM node as run
 RUN baz
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3029", R"D(FROM --platform=linux debian:jessie
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3029", R"D(FROM debian:jessie
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3061", R"D(LABEL foo=bar
 FROM foo
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3061", R"D(FROM foo
 LABEL foo=bar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3061", R"D(ARG A=B
 FROM foo
 LABEL foo=bar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3061", R"D(# syntax = docker/dockerfile:1.0-experimental
 FROM node:16-alpine3.13
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3061", R"D(FROM foo
 ARG A=B
 RUN echo bla
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL1001", R"D(# hadolint ignore=DL3003
 RUN foo bar
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL1001", R"D(# hadolint shell=powershell
 RUN foo bar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL1001", R"D(# foobar
 RUN foo bar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL1001", R"D(FROM debian
 RUN foo bar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3004", R"D(RUN sudo apt-get update
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3004", R"D(ONBUILD RUN sudo apt-get update
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3004", R"D(RUN apt-get install sudo
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3004", R"D(ONBUILD RUN apt-get install sudo
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3004", R"D(RUN apt-get update && sudo apt-get install
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3004", R"D(ONBUILD RUN apt-get update && sudo apt-get install
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3014", R"D(RUN apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3014", R"D(ONBUILD RUN apt-get install python
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3014", R"D(RUN apt-get install -yq python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3014", R"D(ONBUILD RUN apt-get install -yq python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3014", R"D(RUN apt-get install -qq python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3014", R"D(ONBUILD RUN apt-get install -qq python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3014", R"D(RUN apt-get install -y python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3014", R"D(ONBUILD RUN apt-get install -y python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3014", R"D(RUN apt-get -y install python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3014", R"D(ONBUILD RUN apt-get -y install python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3014", R"D(RUN apt-get --yes install python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3014", R"D(ONBUILD RUN apt-get --yes install python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3014", R"D(RUN apt-get --assume-yes install python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3014", R"D(ONBUILD RUN apt-get --assume-yes install python
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3010", R"D(COPY packaged-app.tar /usr/src/app
 RUN tar -xf /usr/src/app/packaged-app.tar
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3010", R"D(COPY packaged-app.tar /usr/src/app
 WORKDIR /usr/src/app
 RUN foo bar && echo something && tar -xf packaged-app.tar
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3010", R"D(COPY foo/bar/packaged-app.tar /foo.tar
 RUN tar -xf /foo.tar
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3010", R"D(COPY build\foo\bar.tar.gz "C:\Program Files\Foo"
 RUN tar -xf "C:\Program Files\Foo\bar.tar.gz"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3010", R"D(COPY build\foo\bar.tar.gz "C:\Program Files\foo.tar.gz"
 RUN tar -xf foo.tar.gz
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3010", R"D(COPY packaged-app.tar /usr/src/app
 FROM debian:11 as newstage
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3010", R"D(COPY package.json /usr/src/app
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3010", R"D(COPY --from=builder /usr/local/share/some.tar /opt/some.tar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3011", R"D(EXPOSE 80000
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3011", R"D(EXPOSE 60000
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3021", R"D(COPY foo bar
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3021", R"D(COPY foo bar baz
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3021", R"D(COPY foo bar baz/
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3044", R"D(ENV BLA="blubb"
 ENV BLUBB="${BLA}/blubb"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3044", R"D(ENV BLA="blubb" BLUBB="${FOOBLA}/blubb"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3044", R"D(ENV BLA="blubb" BLUBB="${BLAFOO}/blubb"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3044", R"D(ENV BLA="blubb" BLUBB="$FOOBLA/blubb"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3044", R"D(ENV BLA="blubb" BLUBB="$BLAFOO/blubb"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3044", R"D(ENV BLA="blubb" BLUBB="$BLA/$BLAFOO/blubb"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3044", R"D(ENV BLA="blubb" BLUBB="BLA/$BLAFOO/BLA"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3044", R"D(ARG BLA
 ENV BLA=${BLA}
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3044", R"D(ENV BLA blubb
 ENV BLA=${BLA}
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3044", R"D(ENV PATH=/bla:${PATH}
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3044", R"D(ENV PATH=/bla:${PATH}
 ENV PATH=/blubb:${PATH}
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3044", R"D(ENV PATH=/bla:${PATH} PATH=/blubb:${PATH}
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3044", R"D(ENV BLA="blubb" BLUBB="${BLA}/blubb"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3044", R"D(ENV BLA="blubb" BLUBB="$BLA/blubb"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3044", R"D(ENV BLA="blubb" BLUBB="$BLA"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3044", R"D(ENV BLA="blubb" BLUBB="${BLA}"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3000", R"D(WORKDIR relative/dir
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3000", R"D(WORKDIR /usr/local
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3000", R"D(WORKDIR ${work}
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3000", R"D(WORKDIR 'relative/dir'
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3000", R"D(WORKDIR '/usr/local'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3000", R"D(WORKDIR "relative/dir"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3000", R"D(WORKDIR "/usr/local"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3000", R"D(WORKDIR "${dir}"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3000", R"D(WORKDIR 'C:\'
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3000", R"D(WORKDIR "C:\"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3000", R"D(WORKDIR C:/
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3000", R"D(WORKDIR "C:/"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3001", R"D(RUN top
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3001", R"D(ONBUILD RUN top
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3001", R"D(RUN apt-get install ssh
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3001", R"D(ONBUILD RUN apt-get install ssh
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3046", R"D(RUN useradd luser
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3046", R"D(RUN useradd -u 12345 luser
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3046", R"D(RUN useradd -l -u 123456 luser
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3046", R"D(RUN useradd -l luser
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3046", R"D(RUN useradd -u 123456 luser
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3048", R"D(LABEL com.docker.label="foo"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3048", R"D(LABEL io.docker.label="foo"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3048", R"D(LABEL org.dockerproject.label="foo"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3048", R"D(LABEL invalid$character="foo"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3048", R"D(LABEL .invalid ="foo"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3048", R"D(LABEL -invalid ="foo"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3048", R"D(LABEL 1invalid ="foo"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3048", R"D(LABEL .invalid="foo"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3048", R"D(LABEL invalid..character="foo"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3048", R"D(LABEL invalid--character="foo"
-)D", true, "", ""},
+)D", true, "", "", "", false},
     {"DL3048", R"D(LABEL org.valid-key.label3="foo"
-)D", false, "", ""},
+)D", false, "", "", "", false},
     {"DL3048", R"D(LABEL validlabel="foo"
-)D", false, "", ""},
+)D", false, "", "", "", false},
+    {"DL3049", R"D(FROM baseimage
+)D", true, "", "", "foo:text", false},
+    {"DL3049", R"D(FROM baseimage
+LABEL bar="baz"
+)D", true, "", "", "foo:text", false},
+    {"DL3049", R"D(FROM baseimage
+LABEL foo="bar"
+)D", false, "", "", "foo:text", false},
+    {"DL3049", R"D(FROM stage1
+FROM stage2
+)D", true, "1,2", "", "foo:text", false},
+    {"DL3049", R"D(FROM stage1
+LABEL bar="baz"
+FROM stage2
+LABEL buzz="fuzz"
+)D", true, "1,3", "", "foo:text", false},
+    {"DL3049", R"D(FROM baseimage
+FROM newimage
+LABEL foo="bar"
+)D", true, "1", "", "foo:text", false},
+    {"DL3049", R"D(FROM baseimage
+LABEL baz="bar"
+FROM newimage
+LABEL foo="bar"
+)D", true, "1", "", "foo:text", false},
+    {"DL3049", R"D(FROM baseimage as base
+FROM base
+LABEL foo="bar"
+)D", true, "1", "", "foo:text", false},
+    {"DL3049", R"D(FROM baseimage as base
+LABEL foo="bar"
+FROM base
+)D", false, "", "", "foo:text", false},
+    {"DL3050", R"D(LABEL required="foo"
+)D", false, "", "", "required:text", true},
+    {"DL3050", R"D(LABEL other="bar"
+)D", true, "", "", "required:text", true},
+    {"DL3050", R"D(LABEL required="foo" other="bar"
+)D", true, "", "", "required:text", true},
+    {"DL3052", R"D(LABEL urllabel="not-url"
+)D", true, "", "", "urllabel:url", false},
+    {"DL3052", R"D(LABEL urllabel="http://example.com"
+)D", false, "", "", "urllabel:url", false},
+    {"DL3052", R"D(LABEL other="foo"
+)D", false, "", "", "urllabel:url", false},
+    {"DL3056", R"D(LABEL semver="not-sem-ver"
+)D", true, "", "", "semver:semver", false},
+    {"DL3056", R"D(LABEL semver="1.0.0"
+)D", false, "", "", "semver:semver", false},
+    {"DL3056", R"D(LABEL semver="2.0.1-rc1"
+)D", false, "", "", "semver:semver", false},
 };
 
 void PrintTo(const SpecCase& c, std::ostream* os) { *os << c.code << (c.fires ? " fires" : " silent"); }
@@ -1548,6 +1615,8 @@ TEST_P(HadolintSpec, Matches) {
   o.build_checks = false;
   o.overrides[c.code] = Severity::kError;
   o.trusted_registries = SplitComma(c.registries);
+  for (const auto& l : SplitComma(c.labels)) o.label_schema.emplace_back(l.substr(0, l.find(':')), l.substr(l.find(':') + 1));
+  o.strict_labels = c.strict_labels;
   auto fs = testing::LintText(c.dockerfile, o);
   std::string lines;
   for (const auto& f : fs)
