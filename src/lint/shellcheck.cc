@@ -32,6 +32,14 @@ std::string PragmaShell(const std::string& comment) {
   return p.kind == Pragma::kShell ? p.shell : "";
 }
 
+// hadolint excludes SC2187 and SC1090. hadolint 2.12 bundles ShellCheck 0.8.0:
+// the checks later ShellCheck releases added (0.9.0: SC2316-SC2323; 0.10.0 and
+// 0.11.0: SC2324-SC2332) are left out too, so Debian's newer shellcheck does
+// not report what hadolint 2.12 cannot.
+const char* const kExclude =
+    "--exclude=SC2187,SC1090,SC2316,SC2317,SC2318,SC2319,SC2320,SC2321,SC2322,SC2323,SC2324,SC2325,SC2326,"
+    "SC2327,SC2328,SC2329,SC2330,SC2331,SC2332";
+
 Severity LevelToSeverity(const std::string& level) {
   if (level == "error") return Severity::kError;
   if (level == "warning") return Severity::kWarning;
@@ -145,7 +153,7 @@ Result<std::vector<Finding>> RunShellcheck(const std::vector<ShellScript>& scrip
   // One memfd per script; the child reads them as /dev/fd/N.
   std::vector<Fd> fds;
   std::map<std::string, int> line_of;  // "/dev/fd/N" -> RUN line
-  std::vector<std::string> argv_s = {path, "--format=json1", "--severity=style", "--exclude=SC2187,SC1090"};
+  std::vector<std::string> argv_s = {path, "--format=json1", "--severity=style", kExclude};
   for (const auto& s : scripts) {
     int fd = memfd_create("kiln-run", 0);
     if (fd < 0) return Status::FromErrno(errno, "memfd_create", "kiln-run");
