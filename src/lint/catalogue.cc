@@ -65,7 +65,8 @@ const std::vector<RuleInfo> kRules = {
     {"DL3045", S::kWarning, "`COPY` to a relative destination without `WORKDIR` set."},
     {"DL3046", S::kWarning, "`useradd` without flag `-l` and high UID will result in excessively large Image."},
     {"DL3047", S::kInfo,
-     "Avoid use of wget without progress bar. Use `wget --progress=dot:giga <url>`. Or consider using `-q` or "
+     // sic: hadolint 2.12 has no space after "<url>`."
+     "Avoid use of wget without progress bar. Use `wget --progress=dot:giga <url>`.Or consider using `-q` or "
      "`-nv` (shorthands for `--quiet` or `--no-verbose`)."},
     {"DL3048", S::kStyle, "Invalid label key."},
     {"DL3049", S::kInfo, "Label `<label>` is missing."},

@@ -1594,6 +1594,103 @@ FROM base
 )D", false, "", "", "semver:semver", false},
     {"DL3056", R"D(LABEL semver="2.0.1-rc1"
 )D", false, "", "", "semver:semver", false},
+    {"DL3034", R"D(RUN zypper install httpd=2.4.24 && zypper clean
+)D", true, "", "", "", false},
+    {"DL3034", R"D(ONBUILD RUN zypper install httpd=2.4.24 && zypper clean
+)D", true, "", "", "", false},
+    {"DL3034", R"D(RUN zypper install -n httpd=2.4.24 && zypper clean
+)D", false, "", "", "", false},
+    {"DL3034", R"D(ONBUILD RUN zypper install -n httpd=2.4.24 && zypper clean
+)D", false, "", "", "", false},
+    {"DL3034", R"D(RUN zypper install --non-interactive httpd=2.4.24 && zypper clean
+)D", false, "", "", "", false},
+    {"DL3034", R"D(ONBUILD RUN zypper install --non-interactive httpd=2.4.24 && zypper clean
+)D", false, "", "", "", false},
+    {"DL3034", R"D(RUN zypper install -y httpd=2.4.24 && zypper clean
+)D", false, "", "", "", false},
+    {"DL3034", R"D(ONBUILD RUN zypper install -y httpd=2.4.24 && zypper clean
+)D", false, "", "", "", false},
+    {"DL3034", R"D(RUN zypper install --no-confirm httpd=2.4.24 && zypper clean
+)D", false, "", "", "", false},
+    {"DL3034", R"D(ONBUILD RUN zypper install --no-confirm httpd=2.4.24 && zypper clean
+)D", false, "", "", "", false},
+    {"DL3035", R"D(RUN zypper dist-upgrade
+)D", true, "", "", "", false},
+    {"DL3035", R"D(ONBUILD RUN zypper dist-upgrade
+)D", true, "", "", "", false},
+    {"DL3035", R"D(RUN zypper dup
+)D", true, "", "", "", false},
+    {"DL3035", R"D(ONBUILD RUN zypper dup
+)D", true, "", "", "", false},
+    {"DL3030", R"D(RUN yum install httpd-2.4.24 && yum clean all
+)D", true, "", "", "", false},
+    {"DL3030", R"D(ONBUILD RUN yum install httpd-2.4.24 && yum clean all
+)D", true, "", "", "", false},
+    {"DL3030", R"D(RUN yum install -y httpd-2.4.24 && yum clean all
+)D", false, "", "", "", false},
+    {"DL3030", R"D(ONBUILD RUN yum install -y httpd-2.4.24 && yum clean all
+)D", false, "", "", "", false},
+    {"DL3030", R"D(RUN bash -c `# not even a yum command`
+)D", false, "", "", "", false},
+    {"DL3030", R"D(ONBUILD RUN bash -c `# not even a yum command`
+)D", false, "", "", "", false},
+    {"DL4005", R"D(RUN ln -sfv /bin/bash /bin/sh
+)D", true, "", "", "", false},
+    {"DL4005", R"D(ONBUILD RUN ln -sfv /bin/bash /bin/sh
+)D", true, "", "", "", false},
+    {"DL4005", R"D(RUN ln -sf /bin/true /sbin/initctl
+)D", false, "", "", "", false},
+    {"DL4005", R"D(ONBUILD RUN ln -sf /bin/true /sbin/initctl
+)D", false, "", "", "", false},
+    {"DL4005", R"D(RUN ln -s foo bar && unrelated && something_with /bin/sh
+)D", false, "", "", "", false},
+    {"DL4005", R"D(ONBUILD RUN ln -s foo bar && unrelated && something_with /bin/sh
+)D", false, "", "", "", false},
+    {"DL3032", R"D(RUN yum install -y mariadb-10.4
+)D", true, "", "", "", false},
+    {"DL3032", R"D(ONBUILD RUN yum install -y mariadb-10.4
+)D", true, "", "", "", false},
+    {"DL3032", R"D(RUN yum install -y mariadb-10.4 && yum clean all
+)D", false, "", "", "", false},
+    {"DL3032", R"D(ONBUILD RUN yum install -y mariadb-10.4 && yum clean all
+)D", false, "", "", "", false},
+    {"DL3032", R"D(RUN bash -c `# not even a yum command`
+)D", false, "", "", "", false},
+    {"DL3032", R"D(ONBUILD RUN bash -c `# not even a yum command`
+)D", false, "", "", "", false},
+    {"DL3036", R"D(RUN zypper install -y mariadb=10.4
+)D", true, "", "", "", false},
+    {"DL3036", R"D(ONBUILD RUN zypper install -y mariadb=10.4
+)D", true, "", "", "", false},
+    {"DL3036", R"D(RUN zypper install -y mariadb=10.4 && zypper clean
+)D", false, "", "", "", false},
+    {"DL3036", R"D(ONBUILD RUN zypper install -y mariadb=10.4 && zypper clean
+)D", false, "", "", "", false},
+    {"DL3036", R"D(RUN zypper install -y mariadb=10.4 && zypper cc
+)D", false, "", "", "", false},
+    {"DL3036", R"D(ONBUILD RUN zypper install -y mariadb=10.4 && zypper cc
+)D", false, "", "", "", false},
+    {"DL3038", R"D(RUN dnf install httpd-2.4.24 && dnf clean all
+)D", true, "", "", "", false},
+    {"DL3038", R"D(ONBUILD RUN dnf install httpd-2.4.24 && dnf clean all
+)D", true, "", "", "", false},
+    {"DL3038", R"D(RUN dnf install -y httpd-2.4.24 && dnf clean all
+)D", false, "", "", "", false},
+    {"DL3038", R"D(ONBUILD RUN dnf install -y httpd-2.4.24 && dnf clean all
+)D", false, "", "", "", false},
+    {"DL3038", R"D(RUN notdnf install httpd
+)D", false, "", "", "", false},
+    {"DL3038", R"D(ONBUILD RUN notdnf install httpd
+)D", false, "", "", "", false},
+    {"DL3003", R"D(FROM a:1
+ONBUILD RUN cd /opt
+)D", false, "", "", "", false},
+    {"DL3047", R"D(FROM a:1
+ONBUILD RUN wget x
+)D", false, "", "", "", false},
+    {"DL3046", R"D(FROM a:1
+ONBUILD RUN useradd -u 123456 luser
+)D", false, "", "", "", false},
 };
 
 void PrintTo(const SpecCase& c, std::ostream* os) { *os << c.code << (c.fires ? " fires" : " silent"); }

@@ -167,7 +167,7 @@ bool Dl3033(const Cmd& c) {
 
 bool Dl3034(const Cmd& c) {
   return c.HasArgs("zypper", {"install", "in", "remove", "rm", "source-install", "si", "patch"}) &&
-         !c.HasAnyFlag({"no-confirm", "y"});
+         !c.HasAnyFlag({"no-confirm", "y", "n", "non-interactive"});
 }
 
 bool Dl3035(const Cmd& c) { return c.HasArgs("zypper", {"dist-upgrade", "dup"}); }
@@ -366,8 +366,14 @@ const SimpleRule kSimple[] = {
 void RunSimple(RuleContext& ctx) {
   for (const auto& in : ctx.m.insts) {
     if (in.kw != "run" || !in.shell) continue;
-    for (const auto& r : kSimple)
+    for (const auto& r : kSimple) {
+      // hadolint 2.12 applies these to ONBUILD triggers too, except DL3003,
+      // DL3046 and DL3047 (no `onbuild` pass for them).
+      if (in.onbuild && (std::string_view(r.code) == "DL3003" || std::string_view(r.code) == "DL3046" ||
+                         std::string_view(r.code) == "DL3047"))
+        continue;
       if (r.fails(*in.shell)) ctx.Add(r.code, in.line);
+    }
     // DL3019: a cache mount on /var/cache/apk keeps the cache out of the image.
     if (AnyOf(*in.shell, Dl3019) && !HasCacheDir(in, "/var/cache/apk")) ctx.Add("DL3019", in.line);
   }
