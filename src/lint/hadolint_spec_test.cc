@@ -1691,6 +1691,110 @@ ONBUILD RUN wget x
     {"DL3046", R"D(FROM a:1
 ONBUILD RUN useradd -u 123456 luser
 )D", false, "", "", "", false},
+    {"DL4001", R"D(FROM node as foo
+RUN wget my.xyz
+RUN curl localhost
+)D", true, "", "", "", false},
+    {"DL4001", R"D(FROM node as foo
+RUN wget my.xyz && curl localhost
+)D", true, "", "", "", false},
+    {"DL4001", R"D(FROM node as foo
+RUN wget my.xyz
+)D", false, "", "", "", false},
+    {"DL4001", R"D(FROM node as foo
+RUN wget my.xyz
+FROM scratch
+RUN curl localhost
+)D", false, "", "", "", false},
+    {"DL4001", R"D(FROM node as foo
+RUN wget my.xyz
+RUN curl localhost
+FROM scratch
+RUN curl localhost
+)D", true, "", "", "", false},
+    {"DL4001", R"D(FROM node as foo
+RUN wget my.xyz
+RUN curl my.xyz
+RUN echo hello
+)D", true, "3", "", "", false},
+    {"DL4001", R"D(FROM node as foo
+RUN wget my.xyz
+RUN curl my.xyz
+RUN echo hello
+RUN wget foo.com
+)D", true, "3,5", "", "", false},
+    {"DL3043", R"D(ONBUILD FROM debian:buster
+)D", true, "", "", "", false},
+    {"DL3043", R"D(ONBUILD MAINTAINER "BoJack Horseman"
+)D", true, "", "", "", false},
+    {"DL3043", R"D(ONBUILD ADD anything anywhere
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD USER anything
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD LABEL bla="blubb"
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD STOPSIGNAL anything
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD COPY anything anywhere
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD RUN anything
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD CMD anything
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD SHELL anything
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD WORKDIR anything
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD EXPOSE 69
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD VOLUME anything
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD ENTRYPOINT anything
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD ENV MYVAR="bla"
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD ARG anything
+)D", false, "", "", "", false},
+    {"DL3043", R"D(ONBUILD HEALTHCHECK NONE
+)D", false, "", "", "", false},
+    {"DL3043", R"D(FROM debian:buster
+)D", false, "", "", "", false},
+    {"DL3043", R"D(MAINTAINER "Some Guy"
+)D", false, "", "", "", false},
+    {"DL4003", R"D(FROM debian
+CMD bash
+RUN foo
+CMD another
+)D", true, "", "", "", false},
+    {"DL4003", R"D(FROM debian as distro1
+CMD bash
+RUN foo
+FROM debian as distro2
+CMD another
+)D", false, "", "", "", false},
+    {"DL4003", R"D(FROM debian as distro1
+CMD bash
+RUN foo
+CMD another
+FROM debian as distro2
+CMD another
+)D", true, "", "", "", false},
+    {"DL4003", R"D(CMD /bin/true
+)D", false, "", "", "", false},
+    {"DL3012", R"D(FROM scratch
+)D", false, "", "", "", false},
+    {"DL3012", R"D(FROM scratch
+HEALTHCHECK CMD /bin/bla
+)D", false, "", "", "", false},
+    {"DL3012", R"D(FROM scratch
+HEALTHCHECK CMD /bin/bla1
+FROM scratch
+HEALTHCHECK CMD /bin/bla2
+)D", false, "", "", "", false},
+    {"DL3012", R"D(FROM scratch
+HEALTHCHECK CMD /bin/bla1
+HEALTHCHECK CMD /bin/bla2
+)D", true, "", "", "", false},
 };
 
 void PrintTo(const SpecCase& c, std::ostream* os) { *os << c.code << (c.fires ? " fires" : " silent"); }
