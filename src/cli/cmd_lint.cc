@@ -28,7 +28,7 @@ struct LintFlags {
   std::vector<std::string> files, formats, errors, warnings, infos, styles, ignores, registries, labels, build_args;
   std::string output, threshold, file_path_in_report;
   bool no_fail = false, no_color = false, strict_labels = false, disable_ignore_pragma = false, verbose = false;
-  bool list_rules = false, no_shellcheck = false, no_build_checks = false;
+  bool list_rules = false, no_shellcheck = false, no_build_checks = false, build_checks = false;
 };
 
 void ListRules() {
@@ -108,7 +108,9 @@ void Run(const LintFlags& f) {
   if (!cfg.ok()) Fail(cfg.status());
   lint::LintOptions opts = cfg->ToLintOptions();
   opts.shellcheck = !f.no_shellcheck;
-  opts.build_checks = !f.no_build_checks;
+  // hadolint reports DL and SC rules only: BuildKit's checks run on request
+  // (--build-checks, or a BUILDKIT_DOCKERFILE_CHECK build argument).
+  opts.build_checks = f.build_checks && !f.no_build_checks;
   for (const auto& kv : f.build_args) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos) {
@@ -116,6 +118,7 @@ void Run(const LintFlags& f) {
     } else {
       opts.build_args[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
+    if (kv.substr(0, eq) == "BUILDKIT_DOCKERFILE_CHECK" && !f.no_build_checks) opts.build_checks = true;
   }
   std::vector<std::string> files = f.files;
   if (files.empty()) files.push_back("Dockerfile");
@@ -170,9 +173,10 @@ void RegisterLint(CLI::App& app, GlobalOptions& g) {
   static LintFlags f;
   auto* cmd = app.add_subcommand(
       "lint",
-      "Lint Dockerfiles: hadolint's rules (DL*), ShellCheck on RUN (SC*) and BuildKit's\n"
-      "build checks, with hadolint's flags, config files (.hadolint.yaml), HADOLINT_*\n"
-      "variables, pragmas (# hadolint ignore=...) and output formats.\n"
+      "Lint Dockerfiles as hadolint 2.12 does: its rules (DL*) and ShellCheck on RUN (SC*),\n"
+      "with hadolint's flags, config files (.hadolint.yaml), HADOLINT_* variables,\n"
+      "pragmas (# hadolint ignore=...) and output formats; --build-checks adds BuildKit's\n"
+      "build checks.\n"
       "Exit status: 1 when a finding is at or above the failure threshold (default info)\n"
       "or a file cannot be read, else 0. Rules: kiln lint --list-rules; docs/lint/.");
   cmd->add_option("DOCKERFILE", f.files, "Dockerfiles to lint (- for stdin; default ./Dockerfile)");
@@ -196,10 +200,11 @@ void RegisterLint(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--disable-ignore-pragma", f.disable_ignore_pragma, "ignore `# hadolint ignore=...` pragmas");
   cmd->add_option("--file-path-in-report", f.file_path_in_report, "the file path to print in reports");
   cmd->add_option("--build-arg", f.build_args, "K=V build argument seen by BuildKit's checks "
-                                               "(e.g. BUILDKIT_DOCKERFILE_CHECK=skip=all)")->allow_extra_args(false);
+                                               "(BUILDKIT_DOCKERFILE_CHECK=... turns them on)")->allow_extra_args(false);
   cmd->add_flag("--list-rules", f.list_rules, "list every rule: code, default severity, doc page, message");
   cmd->add_flag("--no-shellcheck", f.no_shellcheck, "do not run ShellCheck on RUN");
-  cmd->add_flag("--no-build-checks", f.no_build_checks, "do not run BuildKit's build checks");
+  cmd->add_flag("--build-checks", f.build_checks, "also run BuildKit's build checks (as docker build --check)");
+  cmd->add_flag("--no-build-checks", f.no_build_checks, "do not run BuildKit's build checks (the default)");
   cmd->callback([] { Run(f); });
   (void)g;
 }
