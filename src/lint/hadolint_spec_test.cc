@@ -492,9 +492,9 @@ ONBUILD RUN --mount=type=cache,target=/var/lib/apt \
     {"DL3018", R"D(ONBUILD RUN apk add flex=2.6.4-r1
 )D", false, "", "", "", false},
     {"DL3018", R"D(RUN apk add --no-cache git~2.52.0
-)D", false, "", "", "", false},
+)D", true, "", "", "", false},
     {"DL3018", R"D(ONBUILD RUN apk add --no-cache git~2.52.0
-)D", false, "", "", "", false},
+)D", true, "", "", "", false},
     {"DL3018", R"D(RUN apk add --no-cache flex=2.6.4-r1 \
  && pip install -r requirements.txt
 )D", false, "", "", "", false},

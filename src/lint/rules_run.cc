@@ -133,7 +133,8 @@ bool Dl3018(const Cmd& c) {
   if (!c.HasArgs("apk", {"add"})) return false;
   for (auto& p : c.DropFlagArg({"t", "virtual", "repository", "X"}).ArgsNoFlags()) {
     if (p == "add") continue;
-    if (!(Contains(p, "=") || Contains(p, "~") || EndsWith(p, ".apk"))) return true;
+    // 2.12: `=` (incl. `=~`) or an .apk file; a bare `~` pin came with 2.14.
+    if (!(Contains(p, "=") || EndsWith(p, ".apk"))) return true;
   }
   return false;
 }

@@ -92,7 +92,8 @@ const Case kCases[] = {
     {"DL3016", "FROM node:20\nRUN npm install && npm install -g @scope/pkg\n", 1},
     // DL3018: apk pinning
     {"DL3018", "FROM alpine:3\nRUN apk add curl\n", 1},
-    {"DL3018", "FROM alpine:3\nRUN apk add --no-cache curl=8.0 bash~5\n", 0},
+    {"DL3018", "FROM alpine:3\nRUN apk add --no-cache curl=8.0 bash=~5\n", 0},
+    {"DL3018", "FROM alpine:3\nRUN apk add --no-cache bash~5\n", 1},  // 2.12: a bare ~ does not pin
     {"DL3018", "FROM alpine:3\nRUN apk add --virtual .deps gcc=1 ./x.apk\n", 0},
     // DL3019: apk --no-cache
     {"DL3019", "FROM alpine:3\nRUN apk add curl=8\n", 1},
