@@ -1477,6 +1477,19 @@ ENV PATH=/blubb:${PATH}
 )D", true, "", "", "", false},
     {"DL3044", R"D(ENV BLA="blubb" BLUBB="${BLA}"
 )D", true, "", "", "", false},
+    {"DL3010", R"D(FROM a:1 AS b
+COPY x.tar /x
+RUN tar -xf x.tar
+FROM a:1
+RUN true
+)D", false, "", "", "", false},
+    {"DL3010", R"D(FROM a:1 AS b
+COPY x.tar /x
+RUN tar -xf x.tar
+FROM a:1
+COPY y.tar /y
+RUN tar -xf y.tar
+)D", true, "5", "", "", false},
     {"DL3000", R"D(WORKDIR relative/dir
 )D", true, "", "", "", false},
     {"DL3000", R"D(WORKDIR /usr/local

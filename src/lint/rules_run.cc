@@ -445,13 +445,15 @@ void Dl3060(RuleContext& ctx) {
   ReportStageForgets(ctx, "DL3060", forgets);
 }
 
-// DL3010: a local archive COPYed and then extracted by a RUN of the same stage.
+// DL3010: a local archive COPYed and then extracted by a RUN of the same stage
+// (the last stage only, as hadolint 2.12 reports it).
 void Dl3010(RuleContext& ctx) {
   std::set<std::pair<int, std::string>> archives, extracted;
   for (const auto& in : ctx.m.insts) {
     if (in.onbuild) continue;
     if (in.kw == "from") {
-      for (const auto& e : extracted) ctx.Add("DL3010", e.first);
+      // hadolint 2.12 starts over at each FROM, dropping what it had found:
+      // only the last stage's extracted archives are reported.
       archives.clear();
       extracted.clear();
       continue;
