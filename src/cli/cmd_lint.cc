@@ -99,6 +99,20 @@ std::vector<std::string> ReadDockerignore(const std::string& dockerfile) {
   return ignore.ok() ? ignore->patterns : std::vector<std::string>{};
 }
 
+// True when every line is blank or a # comment (BuildKit's parser rejects such
+// a file; hadolint finds nothing in it).
+bool OnlyBlankOrComments(const std::string& text) {
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) eol = text.size();
+    size_t i = text.find_first_not_of(" \t\r", pos);
+    if (i != std::string::npos && i < eol && text[i] != '#') return false;
+    pos = eol + 1;
+  }
+  return true;
+}
+
 void Run(const LintFlags& f) {
   if (f.list_rules) {
     ListRules();
@@ -135,7 +149,8 @@ void Run(const LintFlags& f) {
     r.file = report_name;
     auto ast = frontend::Parse(text, file);
     if (!ast.ok()) {
-      r.findings.push_back(lint::ParseErrorFinding(ast.status(), report_name));
+      // hadolint reads an empty or comment-only Dockerfile without complaint.
+      if (!OnlyBlankOrComments(text)) r.findings.push_back(lint::ParseErrorFinding(ast.status(), report_name));
     } else {
       opts.dockerignore = ReadDockerignore(file);
       std::vector<std::string> n;

@@ -42,6 +42,12 @@ grep -q 'missing.Dockerfile' "$t/err" || fail "missing file error names the file
 expect_exit 1 "$KILN" lint --no-shellcheck -f json broken.Dockerfile
 grep -q '"code":"DL1000","column":1,"file":"broken.Dockerfile","level":"error","line":2' "$t/out" || fail "DL1000 json"
 
+# An empty or comment-only Dockerfile has no findings (as in hadolint)
+printf '# only a comment\n' > comments.Dockerfile
+expect_exit 0 "$KILN" lint --no-shellcheck comments.Dockerfile
+: > empty.Dockerfile
+expect_exit 0 "$KILN" lint --no-shellcheck empty.Dockerfile
+
 # stdin and --file-path-in-report
 expect_exit 1 sh -c "\"$KILN\" lint --no-shellcheck -f json - < warn.Dockerfile"
 grep -q '"file":"-"' "$t/out" || fail "stdin file name"
