@@ -99,21 +99,6 @@ Pragma ParsePragma(const std::string& t) {
 
 namespace {
 
-std::vector<std::string> SplitCodes(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == ',' || c == ' ' || c == '\t') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
 struct Pragmas {
   std::set<std::string> global;
   std::vector<std::pair<int, std::set<std::string>>> next;   // comment line -> codes

@@ -51,8 +51,9 @@ TEST(Pragmas, StageScope) {
   auto fs = LintText("FROM debian:12 AS a\n# hadolint stage ignore=DL3003\nRUN cd /x\nRUN cd /y\nFROM debian:12\nRUN cd /z\n",
                      NoExternal());
   ASSERT_EQ(Count(fs, "DL3003"), 1);
-  for (const auto& f : fs)
+  for (const auto& f : fs) {
     if (f.code == "DL3003") EXPECT_EQ(f.line, 6);
+  }
 }
 
 TEST(Pragmas, DisabledByOption) {
