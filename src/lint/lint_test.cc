@@ -52,7 +52,9 @@ TEST(Pragmas, StageScope) {
                      NoExternal());
   ASSERT_EQ(Count(fs, "DL3003"), 1);
   for (const auto& f : fs) {
-    if (f.code == "DL3003") EXPECT_EQ(f.line, 6);
+    if (f.code == "DL3003") {
+      EXPECT_EQ(f.line, 6);
+    }
   }
 }
 
