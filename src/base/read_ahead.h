@@ -26,7 +26,7 @@ class ReadAhead {
  public:
   struct Limits {
     int64_t bytes = 32 << 20;  // at most this much requested beyond the reader
-    size_t files = 256;        // ...and at most this many files open ahead
+    size_t files = 128;        // ...and at most this many files open ahead
   };
   struct Target {
     std::string path;   // host path of a regular file; "" = no file data

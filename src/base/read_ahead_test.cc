@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
+#include "base/test_dir.h"
 
 namespace kiln {
 namespace {
@@ -13,9 +14,8 @@ namespace {
 class ReadAheadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto t = TempDir::Create("kiln-readahead");
-    ASSERT_TRUE(t.ok());
-    tmp_ = std::make_unique<TempDir>(std::move(*t));
+    tmp_ = NewTestDir("kiln-readahead");
+    ASSERT_TRUE(tmp_);
     ASSERT_TRUE(MakeDirs(tmp_->path() + "/a").ok());
     ASSERT_TRUE(MakeDirs(tmp_->path() + "/b").ok());
     for (int i = 0; i < 40; i++) {

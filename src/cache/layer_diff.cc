@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <map>
 
+#include <oneapi/tbb/parallel_for.h>
+
 namespace kiln::cache {
 namespace {
 
@@ -35,21 +37,40 @@ Status WalkUpper(const std::string& root, const std::string& rel, std::vector<Ch
   // Entries are stat'ed relative to their directory: one path walk per directory.
   Fd dfd(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() < 0) return Status::FromErrno(errno, "open", dir);
+  // This directory's entries, and where each subdirectory's walk goes in them.
+  std::vector<Change> mine;
+  std::vector<std::pair<size_t, std::string>> subdirs;  // (insert after mine[i], rel path)
   for (const auto& n : names) {
     std::string path = Join(rel, n);
     std::string abs = root + "/" + path;
     struct stat st;
     if (fstatat(dfd.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::FromErrno(errno, "stat", abs);
     if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-      out.push_back({Change::Kind::kWhiteout, path, ""});
+      mine.push_back({Change::Kind::kWhiteout, path, ""});
       continue;
     }
-    out.push_back(Entry(path, abs, st));
+    mine.push_back(Entry(path, abs, st));
     if (S_ISDIR(st.st_mode)) {
-      if (IsOpaque(abs)) out.push_back({Change::Kind::kOpaque, path, ""});
-      RETURN_IF_ERROR(WalkUpper(root, path, out));
+      if (IsOpaque(abs)) mine.push_back({Change::Kind::kOpaque, path, ""});
+      subdirs.emplace_back(mine.size(), path);
     }
   }
+  // Subdirectories are walked in parallel (the walk is a syscall per entry) and
+  // spliced back in tar order.
+  std::vector<std::vector<Change>> below(subdirs.size());
+  std::vector<Status> errs(subdirs.size());
+  if (subdirs.size() > 1) {
+    tbb::parallel_for(size_t(0), subdirs.size(), [&](size_t i) { errs[i] = WalkUpper(root, subdirs[i].second, below[i]); });
+  } else if (subdirs.size() == 1) {
+    errs[0] = WalkUpper(root, subdirs[0].second, below[0]);
+  }
+  for (auto& e : errs) RETURN_IF_ERROR(e);
+  size_t next = 0;
+  for (size_t i = 0; i < subdirs.size(); i++) {
+    for (; next < subdirs[i].first; next++) out.push_back(std::move(mine[next]));
+    for (auto& c : below[i]) out.push_back(std::move(c));
+  }
+  for (; next < mine.size(); next++) out.push_back(std::move(mine[next]));
   return Status::OK();
 }
 

@@ -31,7 +31,9 @@ Result<std::map<std::string, std::string>> XattrsWith(const std::string& p, List
   for (ssize_t i = 0; i < len;) {
     std::string name(names.c_str() + i);
     i += static_cast<ssize_t>(name.size()) + 1;
-    if (name.rfind("trusted.overlay.", 0) == 0) continue;
+    // moby's pkg/archive and containerd's differ (BuildKit) export this one only:
+    // user.*, trusted.* and security.selinux stay out of layers.
+    if (name != "security.capability") continue;
     ssize_t vlen = get(name.c_str(), nullptr, 0);
     if (vlen < 0) return Status::FromErrno(errno, "get xattr " + name + " of", p);
     std::string v(static_cast<size_t>(vlen), '\0');
@@ -98,10 +100,10 @@ class TarWriter {
     switch (c.kind) {
       case Change::Kind::kWhiteout: {
         std::string dir = DirName(c.path);
-        return WriteMarker((dir.empty() ? "" : dir + "/") + ".wh." + BaseName(c.path));
+        return WriteMarker((dir.empty() ? "" : dir + "/") + ".wh." + BaseName(c.path), 0600);  // as moby writes it
       }
       case Change::Kind::kOpaque:
-        return WriteMarker(c.path + "/.wh..wh..opq");
+        return WriteMarker(c.path + "/.wh..wh..opq", 0);
       case Change::Kind::kEntry:
         return WriteEntry(c, i);
     }
@@ -119,11 +121,11 @@ class TarWriter {
     return t;
   }
 
-  Status WriteMarker(const std::string& name) {
+  Status WriteMarker(const std::string& name, mode_t perm) {
     EntryPtr e(archive_entry_new());
     archive_entry_set_pathname(e.get(), name.c_str());
     archive_entry_set_filetype(e.get(), AE_IFREG);
-    archive_entry_set_perm(e.get(), 0);
+    archive_entry_set_perm(e.get(), perm);
     archive_entry_set_size(e.get(), 0);
     archive_entry_set_mtime(e.get(), opts_.source_date_epoch.value_or(0), 0);
     if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return Fail("write tar header for", name);

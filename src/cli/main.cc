@@ -1,4 +1,6 @@
 // kiln: a daemonless container image builder and Dockerfile toolchain.
+#include <sys/resource.h>
+
 #include <cstdio>
 
 #include "base/log.h"
@@ -9,6 +11,13 @@
 #endif
 
 int main(int argc, char** argv) {
+  // The soft open-file limit up to the hard one, as Go daemons (dockerd, buildkitd)
+  // start: layer writers keep files open ahead, and RUN steps inherit it as they
+  // inherit dockerd's.
+  if (struct rlimit rl; getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+  }
   kiln::cli::GlobalOptions g;
   CLI::App app{"kiln: build container images from Dockerfiles, without a daemon", "kiln"};
   app.set_version_flag("--version", std::string("kiln ") + KILN_VERSION);
