@@ -1339,6 +1339,18 @@ RUN baz
 )D", true, "", "", "", false},
     {"DL3029", R"D(FROM debian:jessie
 )D", false, "", "", "", false},
+    {"DL3029", R"D(FROM --platform=$BUILDPLATFORM debian:jessie
+)D", false, "", "", "", false},
+    {"DL3029", R"D(FROM --platform="$BUILDPLATFORM" debian:jessie
+)D", false, "", "", "", false},
+    {"DL3029", R"D(FROM --platform=${BUILDPLATFORM} debian:jessie
+)D", false, "", "", "", false},
+    {"DL3029", R"D(FROM --platform=${BUILDPLATFORM:-} debian:jessie
+)D", false, "", "", "", false},
+    {"DL3029", R"D(FROM --platform="${BUILDPLATFORM:-}" debian:jessie
+)D", false, "", "", "", false},
+    {"DL3029", R"D(FROM --platform=$TARGETPLATFORM debian:jessie
+)D", false, "", "", "", false},
     {"DL3061", R"D(LABEL foo=bar
 FROM foo
 )D", true, "", "", "", false},

@@ -271,7 +271,10 @@ void RunInstructionRules(RuleContext& ctx) {
         ctx.Add("DL3026", in.line);
       registry_aliases.insert(f.alias);
       // DL3029 / DL3065
-      if (f.has_platform && !f.platform.empty()) ctx.Add("DL3029", in.line);
+      // 2.12 (hadolint PR #867) accepts $BUILDPLATFORM / $TARGETPLATFORM in any spelling.
+      if (f.has_platform && !f.platform.empty() && !Contains(f.platform, "BUILDPLATFORM") &&
+          !Contains(f.platform, "TARGETPLATFORM"))
+        ctx.Add("DL3029", in.line);
       if (f.has_platform && (f.platform == "$TARGETPLATFORM" || f.platform == "${TARGETPLATFORM}"))
         ctx.Add("DL3065", in.line);
       // DL3063

@@ -134,7 +134,7 @@ const Case kCases[] = {
     // DL3029: --platform
     {"DL3029", "FROM --platform=linux/amd64 debian:12\n", 1},
     {"DL3029", "FROM debian:12\n", 0},
-    {"DL3029", "FROM --platform=$BUILDPLATFORM debian:12\n", 1},
+    {"DL3029", "FROM --platform=$BUILDPLATFORM debian:12\n", 0},  // allowed since 2.12
     // DL3030: yum -y
     {"DL3030", "FROM centos:7\nRUN yum install httpd-2.4\n", 1},
     {"DL3030", "FROM centos:7\nRUN yum install -y httpd-2.4\n", 0},
