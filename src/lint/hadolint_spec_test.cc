@@ -77,10 +77,7 @@ class HadolintSpec : public ::testing::TestWithParam<SpecCase> {};
 
 TEST_P(HadolintSpec, Matches) {
   const SpecCase& c = GetParam();
-  LintOptions o;
-  o.shellcheck = false;
-  o.build_checks = false;
-  o.overrides[c.code] = Severity::kError;
+  LintOptions o = testing::RuleOptions(c.code);
   o.trusted_registries = SplitComma(c.registries);
   for (const auto& l : SplitComma(c.labels)) o.label_schema.emplace_back(l.substr(0, l.find(':')), l.substr(l.find(':') + 1));
   o.strict_labels = c.strict_labels;

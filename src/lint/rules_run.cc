@@ -408,41 +408,44 @@ void ReportStageForgets(RuleContext& ctx, const char* code, const std::vector<st
   }
 }
 
-void Dl3009(RuleContext& ctx) {
+// RUNs doing `does` without `cleans` in the same RUN (and without a cache mount
+// that makes it moot, `cached`), reported as DL3009 reports them: ONBUILD
+// triggers always, the others by stage (ReportStageForgets).
+void ReportForgottenCleanups(RuleContext& ctx, const char* code, bool (*does)(const ParsedShell&),
+                             bool (*cleans)(const ParsedShell&), bool (*cached)(const Inst&)) {
   std::vector<std::pair<int, int>> forgets;  // line, stage
   for (const auto& in : ctx.m.insts) {
     if (in.kw != "run" || !in.shell) continue;
-    const auto& s = *in.shell;
-    bool update = s.FindIndex([](const Cmd& c) { return c.HasArgs("apt-get", {"update"}); }) >= 0;
-    bool cleanup = s.FindIndex([](const Cmd& c) { return c.HasArgs("rm", {"-rf", "/var/lib/apt/lists/*"}); }) >= 0;
-    if (!update || cleanup) continue;
-    if (HasCacheDir(in, "/var/lib/apt/lists")) continue;
-    if (HasCacheDir(in, "/var/lib/apt") && HasCacheDir(in, "/var/cache/apt")) continue;
+    if (!does(*in.shell) || cleans(*in.shell) || cached(in)) continue;
     if (in.onbuild) {
-      ctx.Add("DL3009", in.line);
+      ctx.Add(code, in.line);
       continue;
     }
     forgets.emplace_back(in.line, in.stage);
   }
-  ReportStageForgets(ctx, "DL3009", forgets);
+  ReportStageForgets(ctx, code, forgets);
+}
+
+void Dl3009(RuleContext& ctx) {
+  ReportForgottenCleanups(
+      ctx, "DL3009",
+      [](const ParsedShell& s) { return s.FindIndex([](const Cmd& c) { return c.HasArgs("apt-get", {"update"}); }) >= 0; },
+      [](const ParsedShell& s) {
+        return s.FindIndex([](const Cmd& c) { return c.HasArgs("rm", {"-rf", "/var/lib/apt/lists/*"}); }) >= 0;
+      },
+      [](const Inst& in) {
+        return HasCacheDir(in, "/var/lib/apt/lists") ||
+               (HasCacheDir(in, "/var/lib/apt") && HasCacheDir(in, "/var/cache/apt"));
+      });
 }
 
 // DL3060: yarn install without yarn cache clean in the same RUN; stages as DL3009.
 void Dl3060(RuleContext& ctx) {
-  std::vector<std::pair<int, int>> forgets;
-  for (const auto& in : ctx.m.insts) {
-    if (in.kw != "run" || !in.shell) continue;
-    const auto& s = *in.shell;
-    bool inst = s.FindIndex([](const Cmd& c) { return c.HasArgs("yarn", {"install"}); }) >= 0;
-    bool clean = s.FindIndex([](const Cmd& c) { return c.HasArgs("yarn", {"cache", "clean"}); }) >= 0;
-    if (!inst || clean) continue;
-    if (in.onbuild) {
-      ctx.Add("DL3060", in.line);
-      continue;
-    }
-    forgets.emplace_back(in.line, in.stage);
-  }
-  ReportStageForgets(ctx, "DL3060", forgets);
+  ReportForgottenCleanups(
+      ctx, "DL3060",
+      [](const ParsedShell& s) { return s.FindIndex([](const Cmd& c) { return c.HasArgs("yarn", {"install"}); }) >= 0; },
+      [](const ParsedShell& s) { return s.FindIndex([](const Cmd& c) { return c.HasArgs("yarn", {"cache", "clean"}); }) >= 0; },
+      [](const Inst&) { return false; });
 }
 
 // DL3010: a local archive COPYed and then extracted by a RUN of the same stage

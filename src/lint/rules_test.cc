@@ -280,10 +280,7 @@ class RuleCase : public ::testing::TestWithParam<Case> {};
 
 TEST_P(RuleCase, Count) {
   const Case& c = GetParam();
-  LintOptions o;
-  o.shellcheck = false;
-  o.build_checks = false;
-  o.overrides[c.code] = Severity::kError;
+  LintOptions o = testing::RuleOptions(c.code);
   auto fs = testing::LintText(c.dockerfile, o);
   EXPECT_EQ(testing::Count(fs, c.code), c.expected) << c.dockerfile << "findings:\n" << testing::Describe(fs);
 }

@@ -18,6 +18,16 @@ inline std::vector<Finding> LintText(const std::string& text, LintOptions opts =
   return Lint(*ast, opts);
 }
 
+// Options that check one hadolint rule alone: no ShellCheck, no build checks, the
+// rule's severity forced to error (so it reports whatever its default).
+inline LintOptions RuleOptions(const std::string& code) {
+  LintOptions o;
+  o.shellcheck = false;
+  o.build_checks = false;
+  o.overrides[code] = Severity::kError;
+  return o;
+}
+
 inline int Count(const std::vector<Finding>& fs, const std::string& code) {
   int n = 0;
   for (const auto& f : fs) n += f.code == code;
