@@ -191,18 +191,12 @@ bool IsSingleHeredocWord(const std::string& w) {
 
 std::string RunCommandString(const std::vector<std::string>& args, const std::vector<ArgValue>& build_args,
                              const VarList& env) {
+  // One entry per ARG declaration, repeats included ("|2 V=x V=x"), as the
+  // BuildKit of dockerd 20.10 writes it (later versions merge repeats).
   std::vector<std::string> tmp;
-  std::map<std::string, size_t> idx;
   for (const ArgValue& a : build_args) {
     const std::string* v = env.Find(a.key);
-    std::string val = v ? *v : a.value.value_or("");
-    auto it = idx.find(a.key);
-    if (it != idx.end()) {
-      tmp[it->second] = a.key + "=" + val;
-    } else {
-      idx[a.key] = tmp.size();
-      tmp.push_back(a.key + "=" + val);
-    }
+    tmp.push_back(a.key + "=" + (v ? *v : a.value.value_or("")));
   }
   std::string out;
   if (!tmp.empty()) {
@@ -656,16 +650,19 @@ Status DispatchArg(Lowerer& L, StageState* d, const Command& c) {
         inherited = true;
       }
     }
-    if (has_value) {
-      value = bv->second;
-    } else if (has_default) {
+    // History shows the declared default (expanded), never the --build-arg
+    // value or an inherited global one, as BuildKit's commit string does.
+    std::string declared = def.key;
+    if (has_default) {
       ASSIGN_OR_RETURN(value, L.lex().ProcessWord(*value, d->env));
+      declared += "=" + *value;
     }
+    if (has_value) value = bv->second;
     if (value) d->env.Set(def.key, *value);
     if (!inherited) L.NoteArg(def, value, c.range.start.line);
     d->used_args.insert(def.key);
     d->build_args.push_back({def.key, value});
-    commit.push_back(value ? def.key + "=" + *value : def.key);
+    commit.push_back(std::move(declared));
   }
   std::string msg = "ARG";
   for (const std::string& s : commit) msg += " " + s;

@@ -141,7 +141,7 @@ TEST(Lower, ArgAndEnvResolution) {
                               "APP_FLAVOR=plain", "HOME_DIR=/home/app"}));
   EXPECT_EQ(cfg["Labels"]["version"], "2.5");
   EXPECT_EQ(HistoryOf(d), (std::vector<std::string>{
-                              "ARG VERSION=2.5",
+                              "ARG VERSION=1.0",  // the declared default, not the --build-arg
                               "ARG FLAVOR",
                               "ENV APP_VERSION=2.5 APP_FLAVOR=plain",
                               "ENV HOME_DIR=/home/app",
@@ -177,6 +177,29 @@ TEST(Lower, GlobalArgRedeclaredAndPlatformArgs) {
   EXPECT_NE(std::find(exec.env.begin(), exec.env.end(), "BUILDPLATFORM=linux/amd64"), exec.env.end());
   EXPECT_EQ(d.image_config["architecture"], "arm64");
   EXPECT_EQ(d.metadata.at(d.output->digest).description, "[2/2] RUN echo 3.19 arm64 linux/amd64 $UNDECLARED");
+}
+
+TEST(Lower, ArgHistoryShowsDeclaredDefaultsAndRepeats) {
+  // tests/fixtures/fidelity/build-arg-override, as dockerd 20.10 records it.
+  Ast ast = AstBuilder()
+                .Add("ARG", {"G=global"})
+                .Add("FROM", {"busybox"})
+                .Add("ARG", {"G"})
+                .Add("ARG", {"V=default"})
+                .Add("ENV", {"V", "$V", "="})
+                .Add("ARG", {"V=${G}-second"})
+                .Add("RUN", {"echo $V"})
+                .Build();
+  LowerOptions o = Opts();
+  o.build_args["V"] = "cli";
+  llb::Definition d = MustLower(ast, o);
+  EXPECT_EQ(HistoryOf(d), (std::vector<std::string>{
+                              "ARG G",
+                              "ARG V=default",
+                              "ENV V=cli",
+                              "ARG V=global-second",
+                              "RUN |3 G=global V=cli V=cli /bin/sh -c echo $V # buildkit",
+                          }));
 }
 
 TEST(Lower, EnvOverridesArg) {
