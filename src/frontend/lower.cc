@@ -186,7 +186,11 @@ Status Lowerer::Prepare() {
         if (!r.ok()) return Err(c.range, r.status().message(), "fix the ARG default value");
         value = *r;
       }
+      // A global ARG without a value (and no --build-arg) unsets the name,
+      // even a predefined one: "ARG TARGETARCH" before FROM leaves it empty
+      // in FROM and in stages, as BuildKit's addMetaArg replaces the pair.
       if (value) global_args_.Set(kp.key, *value);
+      else global_args_.Erase(kp.key);
       OutlineArg a{kp.key, value.value_or(""), kp.comment, c.range.start.line, value.has_value()};
       meta_outline_.push_back(a);
     }

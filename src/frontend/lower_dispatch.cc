@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <set>
 
 #include "frontend/lower_internal.h"
 #include "frontend/path_util.h"
@@ -474,8 +475,8 @@ Status DispatchCopy(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
         .WithHint("move the stage \"" + c.from + "\" above this one");
   std::string msg = is_add ? "ADD" : "COPY";
   if (c.parents) msg += " --parents";
-  if (!c.chown.empty()) msg += " --chown=" + c.chown;
-  if (!c.chmod.empty()) msg += " --chmod=" + c.chmod;
+  // dockerd 20.10's BuildKit leaves --chown and --chmod out of the history
+  // (later versions write them).
   std::string name = UppercaseCmd(ProcessCmdEnv(L.lex(), c.code, d->env));
   std::string pg_name = L.Prefix(d, name);
 
@@ -744,10 +745,11 @@ Status DispatchCommand(Lowerer& L, StageState* d, Cmd& cmd) {
     case CommandKind::kHealthcheck: {
       config["Healthcheck"] = HealthToJson(c.health);
       const HealthConfig& h = c.health;
-      std::string msg = "HEALTHCHECK {Test:" + GoList(h.test) + " Interval:" + FormatGoDuration(h.interval_ns) +
-                        " Timeout:" + FormatGoDuration(h.timeout_ns) + " StartPeriod:" +
-                        FormatGoDuration(h.start_period_ns) + " StartInterval:" + FormatGoDuration(h.start_interval_ns) +
-                        " Retries:" + std::to_string(h.retries) + "}";
+      // fmt's %q of BuildKit's *HealthConfig (dockerd 20.10): the strings and
+      // durations quoted, Retries as a quoted rune.
+      std::string msg = "HEALTHCHECK &{" + GoQuotedList(h.test) + " " + GoQuote(FormatGoDuration(h.interval_ns)) + " " +
+                        GoQuote(FormatGoDuration(h.timeout_ns)) + " " + GoQuote(FormatGoDuration(h.start_period_ns)) +
+                        " " + text::GoQuoteRune(h.retries) + "}";
       L.AddHistory(d, msg, false, false);
       return Status::OK();
     }
@@ -758,14 +760,19 @@ Status DispatchCommand(Lowerer& L, StageState* d, Cmd& cmd) {
         ports.insert(ports.end(), ws.begin(), ws.end());
       }
       if (!config.contains("ExposedPorts") || !config["ExposedPorts"].is_object()) config["ExposedPorts"] = json::object();
+      std::set<std::string> specs_seen;
       for (const std::string& p : ports) {
         auto specs = ParsePorts(p);
         if (!specs.ok()) return specs.status().WithHint("EXPOSE takes PORT[/tcp|udp|sctp] or a range such as 8000-8010");
-        for (const std::string& s : *specs) config["ExposedPorts"][s] = json::object();
+        for (const std::string& s : *specs) {
+          config["ExposedPorts"][s] = json::object();
+          specs_seen.insert(s);
+        }
       }
-      std::string msg = "EXPOSE";
-      for (const std::string& p : ports) msg += " " + p;
-      L.AddHistory(d, msg, false, false);
+      // fmt's %v of the parsed port map (dockerd 20.10): "map[443/tcp:{} 80/udp:{}]".
+      std::string msg = "EXPOSE map[";
+      for (const std::string& s : specs_seen) msg += (msg.back() == '[' ? "" : " ") + s + ":{}";
+      L.AddHistory(d, msg + "]", false, false);
       return Status::OK();
     }
     case CommandKind::kUser:
