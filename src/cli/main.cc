@@ -1,4 +1,5 @@
 // kiln: a daemonless container image builder and Dockerfile toolchain.
+#include <clocale>
 #include <cstdio>
 
 #include "base/log.h"
@@ -9,6 +10,11 @@
 #endif
 
 int main(int argc, char** argv) {
+  // libarchive converts tar header names between the locale's charset and
+  // UTF-8 (pax): in the "C" locale every non-ASCII file name ("ça.txt") fails
+  // with "Can't translate pathname". Only the character type changes; number
+  // formats and messages stay "C".
+  if (!std::setlocale(LC_CTYPE, "C.UTF-8")) std::setlocale(LC_CTYPE, "C.utf8");
   kiln::cli::GlobalOptions g;
   CLI::App app{"kiln: build container images from Dockerfiles, without a daemon", "kiln"};
   app.set_version_flag("--version", std::string("kiln ") + KILN_VERSION);
