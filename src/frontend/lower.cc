@@ -635,7 +635,9 @@ Status Lowerer::DispatchStage(StageState* d) {
     d->env = b->env;
     d->cwd = b->cwd;
     d->user = b->user;
-    d->build_args = b->build_args;
+    // The base stage's ARG values stay in the environment, but not in the
+    // "|N K=V" list of RUN's history (dockerd 20.10's BuildKit starts each
+    // stage with no build args; later versions append the base's).
   }
   if (!d->platform) d->platform = target_platform_;
   json& config = ImageConfigOf(d);

@@ -218,6 +218,21 @@ TEST(Lower, GlobalArgWithoutValueHidesPredefinedArg) {
   EXPECT_EQ(HistoryOf(d).back(), "RUN |2 TARGETOS= TARGETARCH=amd64 /bin/sh -c echo $TARGETOS $TARGETARCH # buildkit");
 }
 
+TEST(Lower, StageFromStageKeepsArgValuesButNotTheirHistory) {
+  // tests/fixtures/fidelity/onbuild-trigger: the value stays in the env, the
+  // "|N" list of the child's RUN starts empty (dockerd 20.10).
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox", "AS", "parent"})
+                .Add("ARG", {"A=1"})
+                .Add("FROM", {"parent"})
+                .Add("RUN", {"echo $A"})
+                .Build();
+  llb::Definition d = MustLower(ast, Opts());
+  const auto& exec = std::get<llb::ExecOp>(OutputOp(d).kind);
+  EXPECT_NE(std::find(exec.env.begin(), exec.env.end(), "A=1"), exec.env.end());
+  EXPECT_EQ(HistoryOf(d).back(), "RUN /bin/sh -c echo $A # buildkit");
+}
+
 TEST(Lower, EnvOverridesArg) {
   Ast ast = AstBuilder()
                 .Add("FROM", {"busybox"})
