@@ -103,10 +103,14 @@ std::string NormalizePath(const std::string& parent, const std::string& p, bool 
   return r;
 }
 
+// COPY/ADD's destination as dockerd 20.10's BuildKit computes it: a directory
+// when it is "." (or empty) or ends with "/"; "dir/." names the file "dir"
+// (later versions treat a "/." suffix as a directory too).
 std::string PathRelativeToWorkingDir(const std::string& cwd, std::string p) {
-  if (PathIsAbs(p)) return NormalizePath("/", p, true);
-  if (p == "." || p.empty()) p = "./";
-  return NormalizePath(cwd, p, true);
+  bool dir = p.empty() || p == "." || p.back() == '/';
+  std::string r = NormalizePath(PathIsAbs(p) ? "/" : cwd, p, false);
+  if (dir && r.back() != '/') r += '/';
+  return r;
 }
 
 bool IsHttpSource(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }

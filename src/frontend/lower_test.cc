@@ -233,6 +233,22 @@ TEST(Lower, StageFromStageKeepsArgValuesButNotTheirHistory) {
   EXPECT_EQ(HistoryOf(d).back(), "RUN /bin/sh -c echo $A # buildkit");
 }
 
+TEST(Lower, CopyDestinationDirectoryOnlyWithTrailingSlashOrDot) {
+  // tests/fixtures/fidelity/copy-existing: "/dotdest/." is the file /dotdest.
+  auto dest_of = [](const std::string& wd, const std::string& dest) {
+    Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("WORKDIR", {wd}).Add("COPY", {"a", dest}).Build();
+    llb::Definition d = MustLower(ast, Opts());
+    return std::get<llb::CopyAction>(std::get<llb::FileOp>(OutputOp(d).kind).actions[0]).dest;
+  };
+  EXPECT_EQ(dest_of("/w", "/dotdest/."), "/dotdest");
+  EXPECT_EQ(dest_of("/w", "sub/."), "/w/sub");
+  EXPECT_EQ(dest_of("/w", "."), "/w/");
+  EXPECT_EQ(dest_of("/w", "./"), "/w/");
+  EXPECT_EQ(dest_of("/w", "../x/"), "/x/");
+  EXPECT_EQ(dest_of("/", "."), "/");
+  EXPECT_EQ(dest_of("/w", "/abs//y"), "/abs/y");
+}
+
 TEST(Lower, EnvOverridesArg) {
   Ast ast = AstBuilder()
                 .Add("FROM", {"busybox"})
