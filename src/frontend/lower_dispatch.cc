@@ -448,12 +448,14 @@ Status DispatchRun(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
   std::string desc = L.Prefix(d, UppercaseCmd(ProcessCmdEnv(raw, customname, d->env)));
   op.kind = std::move(e);
   // Proxy build args reach RUN without being declared and stay out of the
-  // cache key: metadata only (extra["proxy_env"], a JSON object).
+  // cache key: metadata only (extra["proxy_env"], a JSON object keyed by the
+  // upper-case name; the solver sets both spellings, as BuildKit's ProxyEnv).
+  // dockerd 20.10's BuildKit knows no ALL_PROXY.
   std::map<std::string, std::string> proxy;
   for (const auto& [k, v] : L.opts().build_args) {
-    std::string l = k;
-    for (char& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (l == "http_proxy" || l == "https_proxy" || l == "ftp_proxy" || l == "no_proxy" || l == "all_proxy") proxy[k] = v;
+    std::string u = k;
+    for (char& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (u == "HTTP_PROXY" || u == "HTTPS_PROXY" || u == "FTP_PROXY" || u == "NO_PROXY") proxy[u] = v;
   }
   std::map<std::string, std::string> extra;
   if (!proxy.empty()) extra["proxy_env"] = json(proxy).dump();

@@ -249,6 +249,19 @@ TEST(Lower, CopyDestinationDirectoryOnlyWithTrailingSlashOrDot) {
   EXPECT_EQ(dest_of("/w", "/abs//y"), "/abs/y");
 }
 
+TEST(Lower, ProxyBuildArgsAreRunMetadataOnly) {
+  Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("RUN", {"env"}).Build();
+  LowerOptions o = Opts();
+  o.build_args["http_proxy"] = "http://p:1";
+  o.build_args["NO_PROXY"] = "localhost";
+  o.build_args["ALL_PROXY"] = "socks://x";  // unknown to dockerd 20.10
+  llb::Definition d = MustLower(ast, o);
+  const auto& exec = std::get<llb::ExecOp>(OutputOp(d).kind);
+  for (const std::string& e : exec.env) EXPECT_EQ(e.find("PROXY"), std::string::npos) << e;
+  EXPECT_EQ(d.metadata.at(d.output->digest).extra.at("proxy_env"),
+            R"({"HTTP_PROXY":"http://p:1","NO_PROXY":"localhost"})");
+}
+
 TEST(Lower, EnvOverridesArg) {
   Ast ast = AstBuilder()
                 .Add("FROM", {"busybox"})
