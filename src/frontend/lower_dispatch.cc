@@ -89,10 +89,13 @@ int InputIndex(llb::Op& op, const std::optional<llb::Edge>& e) {
   return static_cast<int>(op.inputs.size() - 1);
 }
 
+// llb.WithUser: "user[:group]". An empty part given with the colon is id 0
+// ("app:" is app's uid with gid 0), as BuildKit marshals an empty name as 0.
 llb::Chown ParseChown(const std::string& s) {
   size_t c = s.find(':');
   if (c == std::string::npos) return {s, ""};
-  return {s.substr(0, c), s.substr(c + 1)};
+  std::string user = s.substr(0, c), group = s.substr(c + 1);
+  return {user.empty() ? "0" : user, group.empty() ? "0" : group};
 }
 
 // system.NormalizePath(parent, p, keepSlash) on Linux.

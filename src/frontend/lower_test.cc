@@ -262,6 +262,20 @@ TEST(Lower, ProxyBuildArgsAreRunMetadataOnly) {
             R"({"HTTP_PROXY":"http://p:1","NO_PROXY":"localhost"})");
 }
 
+TEST(Lower, ChownEmptyPartIsIdZero) {
+  // tests/fixtures/fidelity/chown-forms: "u1:" keeps u1's uid with gid 0.
+  auto chown_of = [](const std::string& flag) {
+    Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("COPY", {"a", "/b"}, {"--chown=" + flag}).Build();
+    llb::Definition d = MustLower(ast, Opts());
+    return *std::get<llb::CopyAction>(std::get<llb::FileOp>(OutputOp(d).kind).actions[0]).chown;
+  };
+  EXPECT_EQ(chown_of("u1:"), (llb::Chown{"u1", "0"}));
+  EXPECT_EQ(chown_of("1500:"), (llb::Chown{"1500", "0"}));
+  EXPECT_EQ(chown_of(":g1"), (llb::Chown{"0", "g1"}));
+  EXPECT_EQ(chown_of("u1"), (llb::Chown{"u1", ""}));
+  EXPECT_EQ(chown_of("u1:g1"), (llb::Chown{"u1", "g1"}));
+}
+
 TEST(Lower, EnvOverridesArg) {
   Ast ast = AstBuilder()
                 .Add("FROM", {"busybox"})
