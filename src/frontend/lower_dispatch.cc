@@ -2,10 +2,12 @@
 // dispatch* functions in dockerfile2llb.
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <ctime>
 #include <set>
 
 #include "frontend/lower_internal.h"
+#include "base/log.h"
 #include "frontend/path_util.h"
 
 namespace kiln::frontend::internal {
@@ -125,41 +127,30 @@ bool IsGitSource(const std::string& s) {
   return base.size() > 4 && base.compare(base.size() - 4, 4, ".git") == 0;
 }
 
-// dchapes/mode syntax: comma-separated [ugoa]*([-+=]([rwxXst]*|[ugo]))+
-bool ValidSymbolicMode(const std::string& s) {
-  if (s.empty()) return false;
-  size_t i = 0;
-  while (i <= s.size()) {
-    while (i < s.size() && std::string("ugoa").find(s[i]) != std::string::npos) i++;
-    if (i >= s.size() || std::string("+-=").find(s[i]) == std::string::npos) return false;
-    while (i < s.size() && std::string("+-=").find(s[i]) != std::string::npos) {
-      i++;
-      if (i < s.size() && std::string("ugo").find(s[i]) != std::string::npos) {
-        i++;
-        continue;
-      }
-      while (i < s.size() && std::string("rwxXst").find(s[i]) != std::string::npos) i++;
+// --chmod as dockerd 20.10's BuildKit reads it: strconv.ParseUint(s, 8, 32).
+// A value that does not parse (a symbolic mode such as +x, a digit 8 or 9) is
+// ignored, with a warning here; of one that does, only the permission bits
+// reach the files (Go's os.Chmod of an os.FileMode drops 07000). Returns the
+// octal mode to apply, "" for none.
+std::string EffectiveChmod(const std::string& chmod, int line) {
+  if (chmod.empty()) return "";
+  uint64_t v = 0;
+  bool ok = true;
+  for (char ch : chmod) {
+    if (ch < '0' || ch > '7' || v > 0xFFFFFFFFull / 8) {
+      ok = false;
+      break;
     }
-    if (i == s.size()) return true;
-    if (s[i] != ',') return false;
-    i++;
+    v = v * 8 + static_cast<uint64_t>(ch - '0');
   }
-  return false;
-}
-
-Status CheckChmod(const std::string& chmod) {
-  if (chmod.empty()) return Status::OK();
-  bool numeric = std::all_of(chmod.begin(), chmod.end(), ::isdigit);
-  Status bad = Status::InvalidArgument("invalid chmod parameter: '" + chmod +
-                                       "'. it should be octal string and between 0 and 07777")
-                   .WithHint("use an octal mode such as --chmod=755, or a symbolic one such as --chmod=u+x,g-w");
-  if (numeric) {
-    if (chmod.find_first_of("89") != std::string::npos) return bad;
-    if (std::strtoul(chmod.c_str(), nullptr, 8) > 07777) return bad;
-    return Status::OK();
+  if (!ok || v > 0xFFFFFFFFull) {
+    spdlog::warn("line {}: --chmod={} is not an octal mode: ignored, as dockerd 20.10's BuildKit does", line,
+                 chmod);
+    return "";
   }
-  if (!ValidSymbolicMode(chmod)) return bad;
-  return Status::OK();
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "%o", static_cast<unsigned>(v & 0777));
+  return buf;
 }
 
 std::string SummarizeHeredoc(const std::string& doc) {
@@ -470,7 +461,7 @@ Status DispatchRun(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
 Status DispatchCopy(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
   bool is_add = c.kind == CommandKind::kAdd;
   std::string dest = PathRelativeToWorkingDir(d->cwd, c.dest);
-  RETURN_IF_ERROR(CheckChmod(c.chmod));
+  std::string chmod = EffectiveChmod(c.chmod, c.range.start.line);
   if (!c.checksum.empty()) {
     if (!is_add) return Status::InvalidArgument("checksum can't be specified for COPY");
     if (c.src_paths.size() != 1) return Status::InvalidArgument("checksum can't be specified for multiple sources");
@@ -489,7 +480,7 @@ Status DispatchCopy(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
   std::string name = UppercaseCmd(ProcessCmdEnv(L.lex(), c.code, d->env));
   std::string pg_name = L.Prefix(d, name);
 
-  bool link = c.link && c.chmod.empty();
+  bool link = c.link && chmod.empty();
   llb::Op op;
   llb::FileOp fop;
   fop.dest = link ? -1 : InputIndex(op, d->root);
@@ -499,7 +490,7 @@ Status DispatchCopy(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
     llb::CopyAction a;
     a.dest = dest;
     a.chown = chown;
-    a.chmod = c.chmod;
+    a.chmod = chmod;
     a.exclude_patterns = c.excludes;
     a.timestamp = L.epoch();
     return a;
@@ -586,7 +577,7 @@ Status DispatchCopy(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
     a.src = fpath;
     a.dest = dest;
     a.chown = chown;
-    a.chmod = c.chmod;
+    a.chmod = chmod;
     a.timestamp = L.epoch();
     a.follow_symlinks = false;
     a.dir_copy_contents = false;

@@ -276,6 +276,23 @@ TEST(Lower, ChownEmptyPartIsIdZero) {
   EXPECT_EQ(chown_of("u1:g1"), (llb::Chown{"u1", "g1"}));
 }
 
+TEST(Lower, ChmodAsDockerd2010ReadsIt) {
+  // tests/fixtures/fidelity/copy-lenient: octal only, permission bits only.
+  auto chmod_of = [](const std::string& flag) {
+    Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("COPY", {"a", "/b"}, {"--chmod=" + flag}).Build();
+    llb::Definition d = MustLower(ast, Opts());
+    return std::get<llb::CopyAction>(std::get<llb::FileOp>(OutputOp(d).kind).actions[0]).chmod;
+  };
+  EXPECT_EQ(chmod_of("0755"), "755");
+  EXPECT_EQ(chmod_of("7777"), "777");
+  EXPECT_EQ(chmod_of("0"), "0");
+  EXPECT_EQ(chmod_of("600"), "600");
+  EXPECT_EQ(chmod_of("+x"), "");
+  EXPECT_EQ(chmod_of("u+x,g-w"), "");
+  EXPECT_EQ(chmod_of("999"), "");
+  EXPECT_EQ(chmod_of("777777777777"), "");  // over 32 bits
+}
+
 TEST(Lower, EnvOverridesArg) {
   Ast ast = AstBuilder()
                 .Add("FROM", {"busybox"})
