@@ -450,6 +450,40 @@ TEST_F(FileOpTest, AddExtractsEveryCompression) {
   }
 }
 
+// moby's untar applies a hard link header's owner, mode and times to the inode
+// it shares with its target (tests/fixtures/fidelity/add-tar-special).
+TEST_F(FileOpTest, AddHardLinkHeaderOverridesTargetMetadata) {
+  struct archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  ASSERT_EQ(archive_write_open_filename(a, (src_ + "/h.tar").c_str()), ARCHIVE_OK);
+  auto entry = [&](const char* name, const char* hard, mode_t perm, int uid, int64_t mtime) {
+    struct archive_entry* en = archive_entry_new();
+    archive_entry_set_pathname(en, name);
+    archive_entry_set_filetype(en, AE_IFREG);
+    archive_entry_set_perm(en, perm);
+    archive_entry_set_uid(en, uid);
+    archive_entry_set_gid(en, uid);
+    archive_entry_set_mtime(en, mtime, 0);
+    if (hard) archive_entry_set_hardlink(en, hard);
+    archive_entry_set_size(en, hard ? 0 : 2);
+    archive_write_header(a, en);
+    if (!hard) archive_write_data(a, "x\n", 2);
+    archive_entry_free(en);
+  };
+  entry("f", nullptr, 0640, 9, 1000);
+  entry("h", "f", 0604, 3, 2000);
+  archive_write_close(a);
+  archive_write_free(a);
+  auto c = Copy("/h.tar", "/x/");
+  c.unpack_archives = true;
+  ASSERT_TRUE(Run(c).ok());
+  struct stat st = Lstat(dst_ + "/x/f");
+  EXPECT_EQ(st.st_ino, Lstat(dst_ + "/x/h").st_ino);
+  EXPECT_EQ(st.st_mode & 07777, 0604u);
+  EXPECT_EQ(st.st_uid, 3u);
+  EXPECT_EQ(st.st_mtim.tv_sec, 2000);
+}
+
 // dockerd 20.10's ADD knows no zstd: the file is copied as it is.
 TEST_F(FileOpTest, AddCopiesZstdTarball) {
   WriteTar(src_ + "/t.tar.zst", ARCHIVE_FILTER_ZSTD, {{"f", "payload"}});

@@ -145,6 +145,13 @@ Status Untar(const std::string& archive_path, const std::string& root, const std
       ASSIGN_OR_RETURN(std::string target, EntryPath(root, dest, hardlink));
       RETURN_IF_ERROR(RemoveExisting(path, false));
       if (link(target.c_str(), path.c_str()) != 0) return Status::FromErrno(errno, "create hard link", path + " => " + target);
+      // moby's createTarFile applies the link header's owner, and unless the
+      // target is a symlink its mode and times, to the shared inode.
+      struct stat tst;
+      bool to_symlink = lstat(target.c_str(), &tst) == 0 && S_ISLNK(tst.st_mode);
+      RETURN_IF_ERROR(ApplyMetadata(e, path, to_symlink));
+      if (!to_symlink && utimensat(AT_FDCWD, path.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0)
+        return Status::FromErrno(errno, "set times of", path);
       continue;
     }
     switch (type) {
