@@ -33,6 +33,7 @@ Status WalkUpper(const std::string& root, const std::string& rel, std::vector<Ch
       out.push_back({Change::Kind::kWhiteout, path, ""});
       continue;
     }
+    if (S_ISSOCK(st.st_mode)) continue;
     out.push_back({Change::Kind::kEntry, path, abs});
     if (S_ISDIR(st.st_mode)) {
       if (IsOpaque(abs)) out.push_back({Change::Kind::kOpaque, path, ""});
@@ -92,9 +93,10 @@ Status AddAll(const std::string& upper, const std::string& rel, std::vector<Chan
   for (const auto& n : names) {
     std::string path = Join(rel, n);
     std::string abs = upper + "/" + path;
-    out.push_back({Change::Kind::kEntry, path, abs});
     struct stat st;
     if (lstat(abs.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", abs);
+    if (S_ISSOCK(st.st_mode)) continue;
+    out.push_back({Change::Kind::kEntry, path, abs});
     if (S_ISDIR(st.st_mode)) RETURN_IF_ERROR(AddAll(upper, path, out));
   }
   return Status::OK();
@@ -124,6 +126,11 @@ Result<bool> Compare(const std::string& lower, const std::string& upper, const s
     std::string ua = upper + "/" + path;
     struct stat us;
     if (lstat(ua.c_str(), &us) != 0) return Status::FromErrno(errno, "stat", ua);
+    if (S_ISSOCK(us.st_mode)) {
+      j++;
+      if (!take_u) i++;
+      continue;
+    }
     if (take_u) {
       j++;
       out.push_back({Change::Kind::kEntry, path, ua});

@@ -21,6 +21,8 @@ struct Change {
   std::string source;  // absolute path of the file to write (kEntry)
 };
 
+// Sockets are left out of both (moby's archive skips them).
+
 // Every entry of an overlay upper dir: char 0/0 devices become whiteouts and
 // directories with trusted.overlay.opaque=y get an opaque marker after them.
 Result<std::vector<Change>> DiffOverlayUpper(const std::string& upper);
