@@ -51,6 +51,21 @@ Status FsyncDir(const std::string& dir) {
   return Status::OK();
 }
 
+int ParentDirCache::Resolve(const std::string& path, std::string* base) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  *base = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (fd_.get() < 0 || dir != dir_) {
+    fd_ = Fd(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (fd_.get() < 0) {
+      dir_.clear();
+      return -1;
+    }
+    dir_ = std::move(dir);
+  }
+  return fd_.get();
+}
+
 void Fd::reset() {
   if (fd_ >= 0) close(fd_);
   fd_ = -1;

@@ -34,6 +34,20 @@ class Fd {
   int fd_;
 };
 
+// Opens files named by absolute path through a cached descriptor of their parent
+// directory: a caller going through a tree in order pays one path walk per
+// directory instead of one per file (each *at() call then looks up one name).
+class ParentDirCache {
+ public:
+  // The descriptor (O_PATH) of `path`'s parent directory, and in `base` its last
+  // component; -1 with errno set when the directory cannot be opened.
+  int Resolve(const std::string& path, std::string* base);
+
+ private:
+  std::string dir_;
+  Fd fd_;
+};
+
 // ReadFile, except that "-" reads standard input to its end.
 Result<std::string> ReadFileOrStdin(const std::string& path);
 // write(2) until all `len` bytes are written (retrying EINTR); errors name `path`.

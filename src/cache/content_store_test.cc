@@ -13,6 +13,7 @@
 
 #include "base/digest.h"
 #include "base/fs.h"
+#include "base/test_dir.h"
 
 namespace kiln::cache {
 namespace {
@@ -20,9 +21,8 @@ namespace {
 class ContentStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto t = TempDir::Create("kiln-cs");
-    ASSERT_TRUE(t.ok());
-    tmp_ = std::make_unique<TempDir>(std::move(*t));
+    tmp_ = NewTestDir("kiln-cs");
+    ASSERT_TRUE(tmp_);
     auto s = OpenLocalContentStore(tmp_->path());
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);

@@ -6,18 +6,38 @@
 
 #include "base/digest.h"
 #include "base/fs.h"
+#include "base/test_dir.h"
 #include "cache/layer_export.h"
 #include "cache/layer_test_util.h"
+#include "cache/tree_merge.h"
 
 namespace kiln::cache {
 namespace {
 
+// Trees sharing files through hard links (incremental COPY results) add up to
+// the space really used, not one whole copy per tree.
+TEST(TreeSizeTest, SharedFilesAreApportionedAcrossTrees) {
+  auto tmp = TempDir::Create("kiln-treesize");
+  ASSERT_TRUE(tmp.ok());
+  std::string a = tmp->path() + "/a", b = tmp->path() + "/b";
+  ASSERT_TRUE(MakeDirs(a + "/sub").ok());
+  ASSERT_TRUE(MakeDirs(b).ok());
+  ASSERT_TRUE(WriteFileAtomic(a + "/sub/shared", std::string(3000, 'x')).ok());
+  ASSERT_TRUE(WriteFileAtomic(a + "/own", std::string(500, 'y')).ok());
+  ASSERT_EQ(link((a + "/sub/shared").c_str(), (b + "/shared").c_str()), 0);
+  ASSERT_EQ(link((a + "/sub/shared").c_str(), (a + "/again").c_str()), 0);  // a second name in the same tree
+  auto sa = TreeSize(a), sb = TreeSize(b);
+  ASSERT_TRUE(sa.ok() && sb.ok());
+  EXPECT_EQ(*sa, 2000 + 500);  // two of the three links
+  EXPECT_EQ(*sb, 1000);
+  EXPECT_EQ(*sa + *sb, 3000 + 500);
+}
+
 class GcTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto t = TempDir::Create("kiln-gc");
-    ASSERT_TRUE(t.ok());
-    tmp_ = std::make_unique<TempDir>(std::move(*t));
+    tmp_ = NewTestDir("kiln-gc");
+    ASSERT_TRUE(tmp_);
     root_ = tmp_->path();
     cs_ = std::move(OpenLocalContentStore(root_)).value();
     md_ = std::move(MetadataStore::Open(root_)).value();

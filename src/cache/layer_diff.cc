@@ -2,6 +2,7 @@
 #include "base/fs.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -10,6 +11,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+
+#include <oneapi/tbb/parallel_for.h>
 
 namespace kiln::cache {
 namespace {
@@ -21,25 +24,54 @@ bool IsOpaque(const std::string& p) {
   return lgetxattr(p.c_str(), "trusted.overlay.opaque", v, sizeof v) == 1 && v[0] == 'y';
 }
 
+Change Entry(const std::string& path, const std::string& abs, const struct stat& st) {
+  Change c{Change::Kind::kEntry, path, abs};
+  c.has_stat = true;
+  c.st = st;
+  return c;
+}
+
 Status WalkUpper(const std::string& root, const std::string& rel, std::vector<Change>& out) {
   std::string dir = rel.empty() ? root : root + "/" + rel;
   ASSIGN_OR_RETURN(auto names, ReadDirSorted(dir));
+  // Entries are stat'ed relative to their directory: one path walk per directory.
+  Fd dfd(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() < 0) return Status::FromErrno(errno, "open", dir);
+  // This directory's entries, and where each subdirectory's walk goes in them.
+  std::vector<Change> mine;
+  std::vector<std::pair<size_t, std::string>> subdirs;  // (insert after mine[i], rel path)
   for (const auto& n : names) {
     std::string path = Join(rel, n);
     std::string abs = root + "/" + path;
     struct stat st;
-    if (lstat(abs.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", abs);
+    if (fstatat(dfd.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::FromErrno(errno, "stat", abs);
     if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-      out.push_back({Change::Kind::kWhiteout, path, ""});
+      mine.push_back({Change::Kind::kWhiteout, path, ""});
       continue;
     }
     if (S_ISSOCK(st.st_mode)) continue;
-    out.push_back({Change::Kind::kEntry, path, abs});
+    mine.push_back(Entry(path, abs, st));
     if (S_ISDIR(st.st_mode)) {
-      if (IsOpaque(abs)) out.push_back({Change::Kind::kOpaque, path, ""});
-      RETURN_IF_ERROR(WalkUpper(root, path, out));
+      if (IsOpaque(abs)) mine.push_back({Change::Kind::kOpaque, path, ""});
+      subdirs.emplace_back(mine.size(), path);
     }
   }
+  // Subdirectories are walked in parallel (the walk is a syscall per entry) and
+  // spliced back in tar order.
+  std::vector<std::vector<Change>> below(subdirs.size());
+  std::vector<Status> errs(subdirs.size());
+  if (subdirs.size() > 1) {
+    tbb::parallel_for(size_t(0), subdirs.size(), [&](size_t i) { errs[i] = WalkUpper(root, subdirs[i].second, below[i]); });
+  } else if (subdirs.size() == 1) {
+    errs[0] = WalkUpper(root, subdirs[0].second, below[0]);
+  }
+  for (auto& e : errs) RETURN_IF_ERROR(e);
+  size_t next = 0;
+  for (size_t i = 0; i < subdirs.size(); i++) {
+    for (; next < subdirs[i].first; next++) out.push_back(std::move(mine[next]));
+    for (auto& c : below[i]) out.push_back(std::move(c));
+  }
+  for (; next < mine.size(); next++) out.push_back(std::move(mine[next]));
   return Status::OK();
 }
 
@@ -96,7 +128,7 @@ Status AddAll(const std::string& upper, const std::string& rel, std::vector<Chan
     struct stat st;
     if (lstat(abs.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", abs);
     if (S_ISSOCK(st.st_mode)) continue;
-    out.push_back({Change::Kind::kEntry, path, abs});
+    out.push_back(Entry(path, abs, st));
     if (S_ISDIR(st.st_mode)) RETURN_IF_ERROR(AddAll(upper, path, out));
   }
   return Status::OK();
@@ -133,7 +165,7 @@ Result<bool> Compare(const std::string& lower, const std::string& upper, const s
     }
     if (take_u) {
       j++;
-      out.push_back({Change::Kind::kEntry, path, ua});
+      out.push_back(Entry(path, ua, us));
       if (S_ISDIR(us.st_mode)) RETURN_IF_ERROR(AddAll(upper, path, out));
       changed = true;
       continue;
@@ -145,12 +177,12 @@ Result<bool> Compare(const std::string& lower, const std::string& upper, const s
     bool same = Same(la, ls, ua, us);
     if (S_ISDIR(us.st_mode) && S_ISDIR(ls.st_mode)) {
       size_t at = out.size();
-      out.push_back({Change::Kind::kEntry, path, ua});
+      out.push_back(Entry(path, ua, us));
       ASSIGN_OR_RETURN(bool below, Compare(lower, upper, path, out));
       if (same && !below) out.erase(out.begin() + static_cast<std::ptrdiff_t>(at));
       else changed = true;
     } else if (!same) {
-      out.push_back({Change::Kind::kEntry, path, ua});
+      out.push_back(Entry(path, ua, us));
       if (S_ISDIR(us.st_mode)) RETURN_IF_ERROR(AddAll(upper, path, out));
       changed = true;
     }

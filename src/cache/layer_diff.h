@@ -3,6 +3,8 @@
 // children), from either an overlay upper dir or two full directory trees.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <string>
 #include <vector>
 
@@ -19,6 +21,10 @@ struct Change {
   Kind kind = Kind::kEntry;
   std::string path;    // relative, no leading "/" ("a/b")
   std::string source;  // absolute path of the file to write (kEntry)
+  // lstat of `source` when the diff took one (kEntry): later passes over a committed
+  // snapshot (fingerprints, the read-ahead) need not stat again.
+  bool has_stat = false;
+  struct stat st {};
 };
 
 // Sockets are left out of both (moby's archive skips them).

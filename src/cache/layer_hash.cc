@@ -24,7 +24,9 @@
 namespace kiln::cache {
 namespace {
 
-constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'L', 'I', 'X', '1'};
+// Version 2: whiteouts 0600, security.capability only (the tar bytes changed, so
+// midstates of version 1 must not be resumed).
+constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'L', 'I', 'X', '2'};
 constexpr char kTrailer[8] = {'K', 'I', 'L', 'N', 'L', 'I', 'X', 'E'};
 constexpr size_t kFpSize = 16;
 constexpr uint64_t kCheckpointEvery = 2 << 20;
@@ -45,18 +47,25 @@ struct Index {
 // SHA-256 of a byte stream on its own thread, so producing the tar (reading the
 // files) and hashing it overlap on two cores. The producer appends bytes and
 // asks for checkpoints; the hashing thread saves the midstate when it reaches
-// the byte offset the checkpoint was asked at.
+// the byte offset the checkpoint was asked at. Without `threaded` (small layers,
+// where a thread would cost more than it saves) everything runs inline.
 class PipelinedHasher {
  public:
-  explicit PipelinedHasher(ResumableSha256& h) : h_(h), thread_([this] { Run(); }) {}
+  PipelinedHasher(ResumableSha256& h, bool threaded) : h_(h) {
+    if (threaded) thread_ = std::thread([this] { Run(); });
+  }
   ~PipelinedHasher() { Finish(); }
 
   void Write(const void* p, size_t n) {
+    if (!thread_.joinable()) return h_.Update(p, n);
     cur_.append(static_cast<const char*>(p), n);
     if (cur_.size() >= kChunk) Push(false, 0, 0);
   }
   // Saves the state once every byte written so far has been hashed.
-  void Checkpoint(uint64_t entry, uint64_t offset) { Push(true, entry, offset); }
+  void Checkpoint(uint64_t entry, uint64_t offset) {
+    if (!thread_.joinable()) return checkpoints_.push_back({entry, offset, h_.Save()});
+    Push(true, entry, offset);
+  }
   // Waits for the hashing thread; returns the checkpoints taken, in order.
   std::vector<struct Checkpoint> Finish() {
     if (thread_.joinable()) {
@@ -83,6 +92,14 @@ class PipelinedHasher {
     std::unique_lock l(mu_);
     cv_.wait(l, [&] { return queue_.size() < kMaxQueued; });
     queue_.push_back({std::move(cur_), mark, entry, offset});
+    // A hashed chunk's buffer when there is one: a fresh 4 MiB allocation costs
+    // page faults and zeroing of every page.
+    if (!free_.empty()) {
+      cur_ = std::move(free_.back());
+      free_.pop_back();
+    } else {
+      cur_ = std::string();
+    }
     cur_.clear();
     cur_.reserve(kChunk + (64 << 10));
     cv_.notify_all();
@@ -100,6 +117,10 @@ class PipelinedHasher {
       cv_.notify_all();
       if (!it.data.empty()) h_.Update(it.data.data(), it.data.size());
       if (it.mark) checkpoints_.push_back({it.entry, it.offset, h_.Save()});
+      if (it.data.capacity() >= kChunk) {
+        std::lock_guard l(mu_);
+        if (free_.size() < kMaxQueued + 1) free_.push_back(std::move(it.data));
+      }
     }
   }
 
@@ -108,6 +129,7 @@ class PipelinedHasher {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;
+  std::vector<std::string> free_;  // hashed chunks' buffers, for reuse
   bool done_ = false;
   std::vector<struct Checkpoint> checkpoints_;
   std::thread thread_;
@@ -158,26 +180,29 @@ Status EntryFingerprint(const Change& c, std::string& fp, bool& linkable, std::p
   fp.push_back(static_cast<char>('0' + static_cast<int>(c.kind)));
   PutStr(fp, c.path);
   if (c.kind != Change::Kind::kEntry) return Status::OK();
-  struct stat st;
-  if (lstat(c.source.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", c.source);
+  struct stat st = c.st;
+  if (!c.has_stat && lstat(c.source.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", c.source);
   PutU64(fp, st.st_mode);
   PutU64(fp, st.st_uid);
   PutU64(fp, st.st_gid);
   PutU64(fp, static_cast<uint64_t>(st.st_mtim.tv_sec));
   PutU64(fp, static_cast<uint64_t>(st.st_mtim.tv_nsec));
-  if (S_ISREG(st.st_mode)) {  // the content: same inode, same bytes (committed files never change)
+  if (S_ISREG(st.st_mode)) {
+    // The content and the xattrs: same inode, same bytes and xattrs (committed
+    // files never change), so no xattr calls for the bulk of a layer.
     PutU64(fp, static_cast<uint64_t>(st.st_size));
     PutU64(fp, st.st_dev);
     PutU64(fp, st.st_ino);
+  } else {
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) PutU64(fp, st.st_rdev);
+    if (S_ISLNK(st.st_mode)) {
+      char buf[4096];
+      ssize_t n = readlink(c.source.c_str(), buf, sizeof buf);
+      if (n < 0) return Status::FromErrno(errno, "readlink", c.source);
+      PutStr(fp, std::string_view(buf, static_cast<size_t>(n)));
+    }
+    fp += Xattrs(c.source);
   }
-  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) PutU64(fp, st.st_rdev);
-  if (S_ISLNK(st.st_mode)) {
-    char buf[4096];
-    ssize_t n = readlink(c.source.c_str(), buf, sizeof buf);
-    if (n < 0) return Status::FromErrno(errno, "readlink", c.source);
-    PutStr(fp, std::string_view(buf, static_cast<size_t>(n)));
-  }
-  fp += Xattrs(c.source);
   if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
     linkable = true;
     key = {st.st_dev, st.st_ino};
@@ -191,8 +216,9 @@ Result<Walk> Fingerprints(const std::vector<Change>& changes) {
   w.fps.resize(n);
   w.keys.resize(n);
   w.has_key.resize(n, false);
-  // The stat/xattr/readlink work on two threads (it is one syscall round per
-  // entry); the hard-link rule needs the tar order, so it runs after, in order.
+  // Big layers on two threads (a hash per entry, and xattr/readlink calls for
+  // entries other than regular files); the hard-link rule needs the tar order, so
+  // it runs after, in order.
   std::vector<std::string> base(n);
   std::vector<char> linkable(n, 0);
   std::vector<Status> errs(2);
@@ -204,10 +230,14 @@ Result<Walk> Fingerprints(const std::vector<Change>& changes) {
       if (!l) w.fps[i] = FpHash(base[i]);
     }
   };
-  size_t mid = n / 2;
-  std::thread other(part, 1, mid, n);
-  part(0, 0, mid);
-  other.join();
+  if (n < 4096) {  // a second thread would cost more than it saves
+    part(0, 0, n);
+  } else {
+    size_t mid = n / 2;
+    std::thread other(part, 1, mid, n);
+    part(0, 0, mid);
+    other.join();
+  }
   for (auto& e : errs) RETURN_IF_ERROR(e);
   HardLinkMap seen;  // exactly the writer's hard-link rule (layer_writer.cc)
   for (size_t i = 0; i < n; i++) {
@@ -351,7 +381,10 @@ Result<LayerRecord> HashLayerTar(const std::vector<Change>& changes, const std::
   uint64_t last_cp_entry = out.checkpoints.empty() ? 0 : out.checkpoints.back().entry;
   uint64_t last_cp_offset = out.checkpoints.empty() ? 0 : out.checkpoints.back().offset;
   bool have_cp = !out.checkpoints.empty();
-  PipelinedHasher ph(h);
+  int64_t data_bytes = 0;  // what is left to hash, roughly
+  for (size_t i = start; i < changes.size(); i++)
+    if (changes[i].has_stat && S_ISREG(changes[i].st.st_mode)) data_bytes += changes[i].st.st_size;
+  PipelinedHasher ph(h, data_bytes >= (8 << 20) || changes.size() - start >= 4096);
   Status written = WriteLayerTarFrom(
       changes, start, std::move(links), opts,
       [&](const void* p, size_t n) {

@@ -5,8 +5,9 @@
 // SOURCE_DATE_EPOCH). While hashing, a small index is saved as
 // ROOT/layer-index/<diff_id hex> (temp file + rename): per tar entry a fingerprint
 // (a hash of kind, path, mode, uid, gid, size, mtime in ns, link or hard-link target,
-// device number, xattrs, and for regular files the (st_dev, st_ino) pair: committed
-// snapshot files are never modified, so an unchanged inode means unchanged content),
+// device number, for regular files the (st_dev, st_ino) pair and for other entries
+// the xattrs: committed snapshot files are never modified, so an unchanged inode
+// means unchanged content and xattrs),
 // and SHA-256 midstates at entry boundaries about every 2 MiB of tar. Entries start
 // on 512-byte boundaries, so a midstate there is exact.
 //

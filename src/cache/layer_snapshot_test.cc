@@ -12,6 +12,7 @@
 
 #include "base/digest.h"
 #include "base/fs.h"
+#include "base/test_dir.h"
 #include "cache/layer_apply.h"
 #include "cache/layer_export.h"
 #include "cache/layer_test_util.h"
@@ -28,9 +29,8 @@ class LayerSnapshotTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root for mounts";
-    auto t = TempDir::Create("kiln-ls");
-    ASSERT_TRUE(t.ok());
-    tmp_ = std::make_unique<TempDir>(std::move(*t));
+    tmp_ = NewTestDir("kiln-ls");
+    ASSERT_TRUE(tmp_);
     root_ = tmp_->path() + "/root";
     auto sn = OpenSnapshotter(root_, {GetParam(), 3072});
     ASSERT_TRUE(sn.ok());

@@ -11,29 +11,54 @@
 #include <map>
 #include <memory>
 
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/read_ahead.h"
+
 namespace kiln::cache {
 
-Result<std::map<std::string, std::string>> LayerXattrs(const std::string& p) {
+namespace {
+
+// The layer's xattrs through `list` and `get` (the l* or f* calls).
+template <typename List, typename Get>
+Result<std::map<std::string, std::string>> XattrsWith(const std::string& p, List list, Get get) {
   std::map<std::string, std::string> sorted;
-  ssize_t len = llistxattr(p.c_str(), nullptr, 0);
+  ssize_t len = list(nullptr, 0);
   if (len <= 0) return sorted;
   std::string names(static_cast<size_t>(len), '\0');
-  len = llistxattr(p.c_str(), names.data(), names.size());
+  len = list(names.data(), names.size());
   if (len < 0) return Status::FromErrno(errno, "list xattrs of", p);
   for (ssize_t i = 0; i < len;) {
     std::string name(names.c_str() + i);
     i += static_cast<ssize_t>(name.size()) + 1;
-    if (name.rfind("trusted.overlay.", 0) == 0) continue;
-    ssize_t vlen = lgetxattr(p.c_str(), name.c_str(), nullptr, 0);
+    // moby's pkg/archive and containerd's differ (BuildKit) export this one only:
+    // user.*, trusted.* and security.selinux stay out of layers.
+    if (name != "security.capability") continue;
+    ssize_t vlen = get(name.c_str(), nullptr, 0);
     if (vlen < 0) return Status::FromErrno(errno, "get xattr " + name + " of", p);
     std::string v(static_cast<size_t>(vlen), '\0');
-    vlen = lgetxattr(p.c_str(), name.c_str(), v.data(), v.size());
+    vlen = get(name.c_str(), v.data(), v.size());
     if (vlen < 0) return Status::FromErrno(errno, "get xattr " + name + " of", p);
     v.resize(static_cast<size_t>(vlen));
     sorted[name] = std::move(v);
   }
   return sorted;
 }
+
+}  // namespace
+
+Result<std::map<std::string, std::string>> LayerXattrs(const std::string& p) {
+  return XattrsWith(
+      p, [&](char* b, size_t n) { return llistxattr(p.c_str(), b, n); },
+      [&](const char* name, void* b, size_t n) { return lgetxattr(p.c_str(), name, b, n); });
+}
+
+Result<std::map<std::string, std::string>> LayerXattrsOf(int fd, const std::string& p) {
+  return XattrsWith(
+      p, [&](char* b, size_t n) { return flistxattr(fd, b, n); },
+      [&](const char* name, void* b, size_t n) { return fgetxattr(fd, name, b, n); });
+}
+
 namespace {
 
 struct ArchiveDeleter {
@@ -67,19 +92,20 @@ std::string DirName(const std::string& p) {
 
 class TarWriter {
  public:
-  TarWriter(archive* a, SinkState* state, const LayerOptions& opts, HardLinkMap links)
-      : a_(a), state_(state), opts_(opts), links_(std::move(links)) {}
+  TarWriter(archive* a, SinkState* state, const LayerOptions& opts, HardLinkMap links, ReadAhead* ahead)
+      : a_(a), state_(state), opts_(opts), links_(std::move(links)), ahead_(ahead) {}
 
-  Status Write(const Change& c) {
+  // changes[i] == c.
+  Status Write(const Change& c, size_t i) {
     switch (c.kind) {
       case Change::Kind::kWhiteout: {
         std::string dir = DirName(c.path);
-        return WriteMarker((dir.empty() ? "" : dir + "/") + ".wh." + BaseName(c.path));
+        return WriteMarker((dir.empty() ? "" : dir + "/") + ".wh." + BaseName(c.path), 0600);  // as moby writes it
       }
       case Change::Kind::kOpaque:
-        return WriteMarker(c.path + "/.wh..wh..opq");
+        return WriteMarker(c.path + "/.wh..wh..opq", 0);
       case Change::Kind::kEntry:
-        return WriteEntry(c);
+        return WriteEntry(c, i);
     }
     return Status::OK();
   }
@@ -95,33 +121,54 @@ class TarWriter {
     return t;
   }
 
-  Status WriteMarker(const std::string& name) {
+  Status WriteMarker(const std::string& name, mode_t perm) {
     EntryPtr e(archive_entry_new());
     archive_entry_set_pathname(e.get(), name.c_str());
     archive_entry_set_filetype(e.get(), AE_IFREG);
-    archive_entry_set_perm(e.get(), 0);
+    archive_entry_set_perm(e.get(), perm);
     archive_entry_set_size(e.get(), 0);
     archive_entry_set_mtime(e.get(), opts_.source_date_epoch.value_or(0), 0);
     if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return Fail("write tar header for", name);
     return Status::OK();
   }
 
-  Status AddXattrs(archive_entry* e, const std::string& p) {
-    ASSIGN_OR_RETURN(auto xattrs, LayerXattrs(p));
+  Status AddXattrs(archive_entry* e, const std::map<std::string, std::string>& xattrs) {
     for (auto& [k, v] : xattrs) archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
     return Status::OK();
   }
 
-  Status WriteEntry(const Change& c) {
+  Status WriteEntry(const Change& c, size_t i) {
+    // One path walk per directory: the entry is looked up by name in its parent.
+    std::string name;
+    int dfd = dirs_.Resolve(c.source, &name);
+    if (dfd < 0) return Status::FromErrno(errno, "open the directory of", c.source);
     struct stat st;
-    if (lstat(c.source.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", c.source);
+    Fd file;  // regular files: opened once for stat, xattrs and data
+    if (c.has_stat && S_ISREG(c.st.st_mode)) {
+      file = ahead_->Open(i);
+      if (file.get() < 0) return Status::FromErrno(errno, "open", c.source);
+      if (fstat(file.get(), &st) != 0) return Status::FromErrno(errno, "stat", c.source);
+      if (!S_ISREG(st.st_mode)) return Status::IOError("`" + c.source + "` is no longer a regular file");
+    } else {
+      if (fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::FromErrno(errno, "stat", c.source);
+      if (S_ISREG(st.st_mode)) {
+        file = Fd(openat(dfd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+        if (file.get() < 0) return Status::FromErrno(errno, "open", c.source);
+      }
+    }
     EntryPtr e(archive_entry_new());
     archive_entry_set_pathname(e.get(), c.path.c_str());
     archive_entry_set_uid(e.get(), st.st_uid);
     archive_entry_set_gid(e.get(), st.st_gid);
     archive_entry_set_mode(e.get(), st.st_mode);
     archive_entry_set_mtime(e.get(), Clamp(st.st_mtim.tv_sec), 0);
-    RETURN_IF_ERROR(AddXattrs(e.get(), c.source));
+    if (file.get() >= 0) {
+      ASSIGN_OR_RETURN(auto xattrs, LayerXattrsOf(file.get(), c.source));
+      RETURN_IF_ERROR(AddXattrs(e.get(), xattrs));
+    } else {
+      ASSIGN_OR_RETURN(auto xattrs, LayerXattrs(c.source));
+      RETURN_IF_ERROR(AddXattrs(e.get(), xattrs));
+    }
     if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
       auto [it, fresh] = links_.try_emplace({static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)}, c.path);
       if (!fresh) {
@@ -133,7 +180,7 @@ class TarWriter {
     }
     if (S_ISLNK(st.st_mode)) {
       std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
-      ssize_t n = readlink(c.source.c_str(), target.data(), target.size());
+      ssize_t n = readlinkat(dfd, name.c_str(), target.data(), target.size());
       if (n < 0) return Status::FromErrno(errno, "readlink", c.source);
       target.resize(static_cast<size_t>(n));
       archive_entry_set_symlink(e.get(), target.c_str());
@@ -143,33 +190,30 @@ class TarWriter {
     bool regular = S_ISREG(st.st_mode);
     archive_entry_set_size(e.get(), regular ? st.st_size : 0);
     if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return Fail("write tar header for", c.path);
-    if (regular) RETURN_IF_ERROR(CopyData(c.source, st.st_size));
+    if (regular) RETURN_IF_ERROR(CopyData(file.get(), c.source, st.st_size));
     return Status::OK();
   }
 
-  Status CopyData(const std::string& path, int64_t size) {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return Status::FromErrno(errno, "open", path);
+  Status CopyData(int fd, const std::string& path, int64_t size) {
     if (size > (1 << 20)) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     buf_.resize(1 << 20);
     int64_t left = size;
-    Status st;
     while (left > 0) {
-      ssize_t n = read(fd, buf_.data(), std::min<int64_t>(left, static_cast<int64_t>(buf_.size())));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) { st = Status::FromErrno(errno, "read", path); break; }
-      if (n == 0) { st = Status::IOError("file `" + path + "` shrank while being archived"); break; }
-      if (archive_write_data(a_, buf_.data(), static_cast<size_t>(n)) != n) { st = Fail("write tar data for", path); break; }
+      ssize_t n = ahead_->ReadNoWait(fd, buf_.data(), std::min<int64_t>(left, static_cast<int64_t>(buf_.size())));
+      if (n < 0) return Status::FromErrno(errno, "read", path);
+      if (n == 0) return Status::IOError("file `" + path + "` shrank while being archived");
+      if (archive_write_data(a_, buf_.data(), static_cast<size_t>(n)) != n) return Fail("write tar data for", path);
       left -= n;
     }
-    close(fd);
-    return st;
+    return Status::OK();
   }
 
   archive* a_;
   SinkState* state_;
   const LayerOptions& opts_;
   HardLinkMap links_;
+  ReadAhead* ahead_;
+  ParentDirCache dirs_;
   std::vector<char> buf_;
 };
 
@@ -189,16 +233,24 @@ Status WriteLayerTarFrom(const std::vector<Change>& changes, size_t start, HardL
   archive_write_set_bytes_per_block(a.get(), 0);  // no padding beyond the end-of-archive records
   if (archive_write_open2(a.get(), &state, nullptr, WriteCallback, nullptr, nullptr) != ARCHIVE_OK)
     return Status::Internal(std::string("libarchive: ") + archive_error_string(a.get()));
-  TarWriter w(a.get(), &state, opts, std::move(links));
+  // The files' data read ahead once a read misses the page cache: one read per
+  // file, in order, is slow on a cold cache.
+  ReadAhead ahead(start, changes.size(), [&](size_t i) {
+    const Change& c = changes[i];
+    if (c.kind != Change::Kind::kEntry || !c.has_stat || !S_ISREG(c.st.st_mode)) return ReadAhead::Target{};
+    return ReadAhead::Target{c.source, static_cast<int64_t>(c.st.st_size)};
+  });
+  TarWriter w(a.get(), &state, opts, std::move(links), &ahead);
   for (size_t i = start; i < changes.size(); i++) {
     if (before_entry) before_entry(i);
-    RETURN_IF_ERROR(w.Write(changes[i]));
+    RETURN_IF_ERROR(w.Write(changes[i], i));
     // Pad now, so the next entry starts on a boundary the caller can observe.
     if (archive_write_finish_entry(a.get()) != ARCHIVE_OK) {
       if (!state.status.ok()) return state.status;
       return Status::IOError("finish tar entry `" + changes[i].path + "`: " + archive_error_string(a.get()));
     }
   }
+  if (ahead.requested()) spdlog::debug("layer tar: read ahead {} of {} entries", ahead.requested(), changes.size() - start);
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
     if (!state.status.ok()) return state.status;
     return Status::IOError(std::string("finish tar: ") + archive_error_string(a.get()));

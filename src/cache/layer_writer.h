@@ -6,9 +6,10 @@
 // beyond the two zero records, uid/gid numbers without user/group names, all 12
 // mode bits, mtimes in whole seconds (clamped to SOURCE_DATE_EPOCH when given, as
 // BuildKit's rewrite-timestamp does), hard links within the layer as link entries,
-// symlinks, fifos, char/block devices, xattrs (trusted.overlay.* never).
-// Whiteouts are empty regular files `.wh.NAME` and `DIR/.wh..wh..opq` (mode 0,
-// mtime SOURCE_DATE_EPOCH or 0).
+// symlinks, fifos, char/block devices, the security.capability xattr (the only one
+// moby and BuildKit export). Whiteouts are empty regular files `.wh.NAME` (mode
+// 0600, as moby writes them) and `DIR/.wh..wh..opq` (mode 0), mtime
+// SOURCE_DATE_EPOCH or 0.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +37,10 @@ struct LayerOptions {
 };
 
 // The extended attributes a layer entry for `path` carries (not following a
-// symlink), by name; overlayfs' own trusted.overlay.* are never included.
+// symlink), by name: security.capability only, as moby and BuildKit export them.
 Result<std::map<std::string, std::string>> LayerXattrs(const std::string& path);
+// The same for an open file (`path` names it in errors).
+Result<std::map<std::string, std::string>> LayerXattrsOf(int fd, const std::string& path);
 
 // Writes the changes as a tar to `sink` (uncompressed bytes, in order).
 Status WriteLayerTar(const std::vector<Change>& changes, const LayerOptions& opts,

@@ -12,6 +12,7 @@
 #include "base/digest.h"
 #include "base/fs.h"
 #include "base/oci.h"
+#include "base/test_dir.h"
 #include "cache/gc.h"
 #include "cache/lazy_content.h"
 #include "cache/layer_hash.h"
@@ -59,7 +60,8 @@ std::pair<std::string, std::string> FullPass(const std::vector<Change>& changes)
 class LayerHashTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    tmp_ = std::make_unique<TempDir>(std::move(TempDir::Create("kiln-lazy")).value());
+    tmp_ = NewTestDir("kiln-lazy");
+    ASSERT_TRUE(tmp_);
     index_ = tmp_->path() + "/index";
     p_ = tmp_->path() + "/p";
     // 3 dirs x 20 files x 96 KiB = 5.6 MiB: several checkpoints.
@@ -236,7 +238,8 @@ TEST_F(LayerHashTest, HardLinksOnlyWithinTheLayer) {
 class LazyStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    tmp_ = std::make_unique<TempDir>(std::move(TempDir::Create("kiln-lazystore")).value());
+    tmp_ = NewTestDir("kiln-lazystore");
+    ASSERT_TRUE(tmp_);
     root_ = tmp_->path();
     md_ = std::move(MetadataStore::Open(root_)).value();
     auto sn = OpenSnapshotter(root_, {"copy", 3072});

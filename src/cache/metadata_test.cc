@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
+#include "base/test_dir.h"
 
 namespace kiln::cache {
 namespace {
@@ -13,9 +14,8 @@ namespace {
 class MetadataTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto t = TempDir::Create("kiln-md");
-    ASSERT_TRUE(t.ok());
-    tmp_ = std::make_unique<TempDir>(std::move(*t));
+    tmp_ = NewTestDir("kiln-md");
+    ASSERT_TRUE(tmp_);
     auto m = MetadataStore::Open(tmp_->path());
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     md_ = std::move(*m);

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
+#include "base/test_dir.h"
 #include "cache/metadata.h"
 
 namespace kiln::cache {
@@ -52,9 +53,8 @@ class SnapshotterTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root for mounts";
-    auto t = TempDir::Create("kiln-snap");
-    ASSERT_TRUE(t.ok());
-    tmp_ = std::make_unique<TempDir>(std::move(*t));
+    tmp_ = NewTestDir("kiln-snap");
+    ASSERT_TRUE(tmp_);
     root_ = tmp_->path() + "/root";
     mnt_ = tmp_->path() + "/mnt";
     ASSERT_TRUE(MakeDirs(mnt_).ok());

@@ -157,7 +157,6 @@ Status MergeTree(const std::string& src, const std::string& dst, bool interpret_
 
 Result<int64_t> TreeSize(const std::string& dir) {
   int64_t total = 0;
-  std::set<std::pair<dev_t, ino_t>> seen;
   std::vector<std::string> stack{dir};
   while (!stack.empty()) {
     std::string d = std::move(stack.back());
@@ -169,8 +168,8 @@ Result<int64_t> TreeSize(const std::string& dir) {
       if (lstat(p.c_str(), &st) != 0) return Errno("stat", p);
       if (S_ISDIR(st.st_mode)) {
         stack.push_back(p);
-      } else if (S_ISREG(st.st_mode) && (st.st_nlink == 1 || seen.insert({st.st_dev, st.st_ino}).second)) {
-        total += st.st_size;
+      } else if (S_ISREG(st.st_mode)) {
+        total += st.st_nlink > 1 ? st.st_size / static_cast<int64_t>(st.st_nlink) : st.st_size;
       }
     }
   }

@@ -18,7 +18,10 @@ namespace kiln::cache {
 
 Status MergeTree(const std::string& src, const std::string& dst, bool interpret_whiteouts);
 
-// Total bytes of regular files under `dir` (hard links counted once); `du -s` style.
+// Total bytes of regular files under `dir`, `du -s` style, except that a file with
+// several links counts size/nlink per link found: snapshots sharing files through
+// hard links (incremental COPY) then add up to the space they really use, instead
+// of each counting every shared file whole.
 Result<int64_t> TreeSize(const std::string& dir);
 
 // Copies xattrs of `src` (not following symlinks) onto `dst`, skipping trusted.overlay.*.

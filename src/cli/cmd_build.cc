@@ -198,12 +198,26 @@ int CheckDockerfile(const frontend::Ast& ast, const std::string& display_name, c
   return 1;
 }
 
-// A normal build: BuildKit's build checks only, printed as BuildKit prints them.
-void WarnBuildChecks(const frontend::Ast& ast, lint::LintOptions opts) {
+// A normal build: BuildKit's build checks only, printed as BuildKit prints them
+// when the Dockerfile is loaded; returned for the summary at the end.
+std::vector<lint::Finding> WarnBuildChecks(const frontend::Ast& ast, lint::LintOptions opts) {
   opts.shellcheck = false;
   opts.build_checks = true;
-  for (const auto& x : lint::Lint(ast, opts))
-    if (IsBuildCheck(x)) fprintf(stderr, "WARN: %s: %s (line %d)\n", x.code.c_str(), x.message.c_str(), x.line);
+  std::vector<lint::Finding> found;
+  for (auto& x : lint::Lint(ast, opts)) {
+    if (!IsBuildCheck(x)) continue;
+    fprintf(stderr, "WARN: %s: %s (line %d)\n", x.code.c_str(), x.message.c_str(), x.line);
+    found.push_back(std::move(x));
+  }
+  return found;
+}
+
+// The summary docker build (buildx) prints once the build is over.
+void SummarizeBuildChecks(const std::vector<lint::Finding>& found) {
+  if (found.empty()) return;
+  fprintf(stderr, " %zu %s found (use kiln build --check to expand):\n", found.size(),
+          found.size() == 1 ? "warning" : "warnings");
+  for (const auto& x : found) fprintf(stderr, " - %s: %s (line %d)\n", x.code.c_str(), x.message.c_str(), x.line);
 }
 
 Status PrintFailure(const solver::SolveFailure& f, const llb::Definition& def) {
@@ -421,6 +435,7 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   if (!ignore.ok()) Fail(ignore.status());
   lo.dockerignore = ignore->patterns;
   lo.resolver = &meta;
+  std::vector<lint::Finding> check_warnings;  // summarized at the end, as docker build does
   {
     lint::LintOptions lopts;
     lopts.build_args = lo.build_args;
@@ -428,7 +443,7 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
     if (f.check) {
       return CheckDockerfile(*ast, display_name, text, lopts);
     } else if (!f.quiet) {
-      WarnBuildChecks(*ast, lopts);
+      check_warnings = WarnBuildChecks(*ast, lopts);
     }
   }
   timer.Mark("lint");
@@ -483,6 +498,7 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
       watcher.reset();
       progress->Close();
       (void)resolver.Finish();
+      SummarizeBuildChecks(check_warnings);
       if (scheduler.failure()) (void)PrintFailure(*scheduler.failure(), *def);
       fprintf(stderr, "ERROR: failed to solve: %s\n", res.status().message().c_str());
       if (!res.status().hint().empty()) fprintf(stderr, "  hint: %s\n", res.status().hint().c_str());
@@ -613,6 +629,7 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
     Status st = WriteFileAtomic(f.metadata_file, m.dump(2));
     if (!st.ok()) Fail(st);
   }
+  SummarizeBuildChecks(check_warnings);
   if (f.quiet && resp) printf("%s\n", resp->config_digest.c_str());
   return 0;
 }

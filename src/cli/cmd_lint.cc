@@ -3,6 +3,7 @@
 // on RUN and BuildKit's build checks. The work happens in src/lint.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -27,7 +28,7 @@ struct LintFlags {
   std::vector<std::string> files, formats, errors, warnings, infos, styles, ignores, registries, labels, build_args;
   std::string output, threshold, file_path_in_report;
   bool no_fail = false, no_color = false, strict_labels = false, disable_ignore_pragma = false, verbose = false;
-  bool list_rules = false, no_shellcheck = false, no_build_checks = false;
+  bool list_rules = false, no_shellcheck = false, no_build_checks = false, build_checks = false;
 };
 
 void ListRules() {
@@ -98,6 +99,20 @@ std::vector<std::string> ReadDockerignore(const std::string& dockerfile) {
   return ignore.ok() ? ignore->patterns : std::vector<std::string>{};
 }
 
+// True when every line is blank or a # comment (BuildKit's parser rejects such
+// a file; hadolint finds nothing in it).
+bool OnlyBlankOrComments(const std::string& text) {
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) eol = text.size();
+    size_t i = text.find_first_not_of(" \t\r", pos);
+    if (i != std::string::npos && i < eol && text[i] != '#') return false;
+    pos = eol + 1;
+  }
+  return true;
+}
+
 void Run(const LintFlags& f) {
   if (f.list_rules) {
     ListRules();
@@ -107,7 +122,9 @@ void Run(const LintFlags& f) {
   if (!cfg.ok()) Fail(cfg.status());
   lint::LintOptions opts = cfg->ToLintOptions();
   opts.shellcheck = !f.no_shellcheck;
-  opts.build_checks = !f.no_build_checks;
+  // hadolint reports DL and SC rules only: BuildKit's checks run on request
+  // (--build-checks, or a BUILDKIT_DOCKERFILE_CHECK build argument).
+  opts.build_checks = f.build_checks && !f.no_build_checks;
   for (const auto& kv : f.build_args) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos) {
@@ -115,6 +132,7 @@ void Run(const LintFlags& f) {
     } else {
       opts.build_args[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
+    if (kv.substr(0, eq) == "BUILDKIT_DOCKERFILE_CHECK" && !f.no_build_checks) opts.build_checks = true;
   }
   std::vector<std::string> files = f.files;
   if (files.empty()) files.push_back("Dockerfile");
@@ -131,7 +149,8 @@ void Run(const LintFlags& f) {
     r.file = report_name;
     auto ast = frontend::Parse(text, file);
     if (!ast.ok()) {
-      r.findings.push_back(lint::ParseErrorFinding(ast.status(), report_name));
+      // hadolint reads an empty or comment-only Dockerfile without complaint.
+      if (!OnlyBlankOrComments(text)) r.findings.push_back(lint::ParseErrorFinding(ast.status(), report_name));
     } else {
       opts.dockerignore = ReadDockerignore(file);
       std::vector<std::string> n;
@@ -157,7 +176,10 @@ void Run(const LintFlags& f) {
     Status st = WriteFileAtomic(f.output, report);
     if (!st.ok()) Fail(st);
   }
-  if (!cfg->no_fail && lint::ShouldFail(all, cfg->failure_threshold)) Exit(1);
+  // hadolint exits 0 for its codeclimate and codacy formats, whatever it found.
+  bool skip_status = std::all_of(formats.begin(), formats.end(),
+                                 [](const std::string& x) { return x == "codeclimate" || x == "codacy"; });
+  if (!cfg->no_fail && !skip_status && lint::ShouldFail(all, cfg->failure_threshold)) Exit(1);
 }
 
 }  // namespace
@@ -166,16 +188,17 @@ void RegisterLint(CLI::App& app, GlobalOptions& g) {
   static LintFlags f;
   auto* cmd = app.add_subcommand(
       "lint",
-      "Lint Dockerfiles: hadolint's rules (DL*), ShellCheck on RUN (SC*) and BuildKit's\n"
-      "build checks, with hadolint's flags, config files (.hadolint.yaml), HADOLINT_*\n"
-      "variables, pragmas (# hadolint ignore=...) and output formats.\n"
+      "Lint Dockerfiles as hadolint 2.12 does: its rules (DL*) and ShellCheck on RUN (SC*),\n"
+      "with hadolint's flags, config files (.hadolint.yaml), HADOLINT_* variables,\n"
+      "pragmas (# hadolint ignore=...) and output formats; --build-checks adds BuildKit's\n"
+      "build checks.\n"
       "Exit status: 1 when a finding is at or above the failure threshold (default info)\n"
       "or a file cannot be read, else 0. Rules: kiln lint --list-rules; docs/lint/.");
   cmd->add_option("DOCKERFILE", f.files, "Dockerfiles to lint (- for stdin; default ./Dockerfile)");
   cmd->add_option("-c,--config", f.config, "path to a hadolint config file (default: hadolint's search order)");
   cmd->add_option("-f,--format", f.formats, "output format, repeatable: tty json checkstyle codeclimate "
-                                            "gitlab_codeclimate gnu sarif sonarqube")->allow_extra_args(false)
-      ->check(CLI::IsMember({"tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu", "sarif", "sonarqube"}));
+                                            "gitlab_codeclimate gnu codacy sarif sonarqube")->allow_extra_args(false)
+      ->check(CLI::IsMember({"tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu", "codacy", "sarif", "sonarqube"}));
   cmd->add_option("-o,--output", f.output, "write the report to FILE instead of stdout");
   cmd->add_flag("--no-fail", f.no_fail, "exit 0 even when rules are violated");
   cmd->add_flag("--no-color", f.no_color, "do not colorize output");
@@ -192,10 +215,11 @@ void RegisterLint(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--disable-ignore-pragma", f.disable_ignore_pragma, "ignore `# hadolint ignore=...` pragmas");
   cmd->add_option("--file-path-in-report", f.file_path_in_report, "the file path to print in reports");
   cmd->add_option("--build-arg", f.build_args, "K=V build argument seen by BuildKit's checks "
-                                               "(e.g. BUILDKIT_DOCKERFILE_CHECK=skip=all)")->allow_extra_args(false);
+                                               "(BUILDKIT_DOCKERFILE_CHECK=... turns them on)")->allow_extra_args(false);
   cmd->add_flag("--list-rules", f.list_rules, "list every rule: code, default severity, doc page, message");
   cmd->add_flag("--no-shellcheck", f.no_shellcheck, "do not run ShellCheck on RUN");
-  cmd->add_flag("--no-build-checks", f.no_build_checks, "do not run BuildKit's build checks");
+  cmd->add_flag("--build-checks", f.build_checks, "also run BuildKit's build checks (as docker build --check)");
+  cmd->add_flag("--no-build-checks", f.no_build_checks, "do not run BuildKit's build checks (the default)");
   cmd->callback([] { Run(f); });
   (void)g;
 }

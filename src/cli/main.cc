@@ -1,4 +1,6 @@
 // kiln: a daemonless container image builder and Dockerfile toolchain.
+#include <sys/resource.h>
+
 #include <clocale>
 #include <cstdio>
 
@@ -15,6 +17,13 @@ int main(int argc, char** argv) {
   // with "Can't translate pathname". Only the character type changes; number
   // formats and messages stay "C".
   if (!std::setlocale(LC_CTYPE, "C.UTF-8")) std::setlocale(LC_CTYPE, "C.utf8");
+  // The soft open-file limit up to the hard one, as Go daemons (dockerd, buildkitd)
+  // start: layer writers keep files open ahead, and RUN steps inherit it as they
+  // inherit dockerd's.
+  if (struct rlimit rl; getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+  }
   kiln::cli::GlobalOptions g;
   CLI::App app{"kiln: build container images from Dockerfiles, without a daemon", "kiln"};
   app.set_version_flag("--version", std::string("kiln ") + KILN_VERSION);

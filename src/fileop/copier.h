@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/fs.h"
 #include "base/pattern_matcher.h"
 #include "base/status.h"
 #include "fileop/match.h"
@@ -95,7 +96,8 @@ class Copier {
 
   CopyOptions opts_;
   uint64_t serial_ = 0;
-  std::map<std::pair<dev_t, ino_t>, std::string> inodes_;  // hard links: first copy of each inode
+  ParentDirCache src_dirs_;  // sources' directories, for fstatat
+    std::map<std::pair<dev_t, ino_t>, std::string> inodes_;  // hard links: first copy of each inode
   std::map<std::pair<dev_t, ino_t>, ino_t> kept_first_;     // ...when that first copy was kept
 };
 

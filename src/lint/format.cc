@@ -21,7 +21,7 @@ std::string Tty(const std::vector<FileResult>& rs, const FormatOptions& o) {
       std::string sev = SeverityName(f.severity);
       if (o.color) {
         const char* c = f.severity == Severity::kError     ? "\x1b[91m"
-                        : f.severity == Severity::kWarning ? "\x1b[93m"
+                        : f.severity == Severity::kWarning ? "\x1b[1m\x1b[93m"
                         : f.severity == Severity::kInfo    ? "\x1b[92m"
                                                            : "\x1b[96m";
         sev = std::string(c) + sev + "\x1b[0m";
@@ -124,8 +124,8 @@ std::string Gnu(const std::vector<FileResult>& rs) {
   std::string out;
   for (const auto& r : rs)
     for (const auto& f : r.findings) {
-      if (f.code == "DL1000")
-        out += "hadolint:" + f.file + ":" + std::to_string(f.line) + ":" + std::to_string(f.column) + ": DL1000 error: " + f.message + "\n";
+      if (f.code == "DL1000")  // hadolint: position, then the parser's message
+        out += "hadolint:" + f.file + ":" + std::to_string(f.line) + ":" + std::to_string(f.column) + ": " + f.message + "\n";
       else
         out += "hadolint:" + f.file + ":" + std::to_string(f.line) + ": " + f.code + " " + SeverityName(f.severity) +
                ": " + f.message + "\n";
@@ -139,12 +139,8 @@ const char* SarifLevel(Severity s) {
 
 std::string Sarif(const std::vector<FileResult>& rs, const FormatOptions& o) {
   json results = json::array();
-  std::set<std::string> codes;
-  std::map<std::string, Severity> first_sev;
   for (const auto& r : rs)
     for (const auto& f : r.findings) {
-      codes.insert(f.code);
-      first_sev.emplace(f.code, f.severity);
       std::string lang = f.code.rfind("SC", 0) == 0 ? "sh" : "dockerfile";
       results.push_back({{"ruleId", f.code},
                          {"level", SarifLevel(f.severity)},
@@ -159,24 +155,6 @@ std::string Sarif(const std::vector<FileResult>& rs, const FormatOptions& o) {
                                             {"endColumn", f.column},
                                             {"sourceLanguage", lang}}}}}}})}});
     }
-  json rules = json::array();
-  for (const auto& code : codes) {
-    json rule = {{"id", code}};
-    const RuleInfo* info = FindRule(code);
-    if (info) {
-      rule["shortDescription"] = {{"text", std::string(info->message)}};
-      rule["helpUri"] = "https://github.com/hadolint/hadolint/wiki/" + code;
-      if (info->kind == RuleKind::kBuildCheck) {
-        rule["helpUri"] = BuildCheckUrl(code);
-      }
-      rule["defaultConfiguration"] = {{"level", SarifLevel(info->severity)}};
-    } else if (code.rfind("SC", 0) == 0) {
-      rule["shortDescription"] = {{"text", "ShellCheck " + code}};
-      rule["helpUri"] = "https://www.shellcheck.net/wiki/" + code;
-      rule["defaultConfiguration"] = {{"level", SarifLevel(first_sev[code])}};
-    }
-    rules.push_back(rule);
-  }
   json doc = {{"version", "2.1.0"},
               {"$schema", "http://json.schemastore.org/sarif-2.1.0"},
               {"runs",
@@ -186,11 +164,19 @@ std::string Sarif(const std::vector<FileResult>& rs, const FormatOptions& o) {
                                  {"fullName", "Haskell Dockerfile Linter"},
                                  {"downloadUri", "https://github.com/hadolint/hadolint"},
                                  {"version", o.version.empty() ? std::string("kiln") : o.version},
-                                 {"shortDescription", {{"text", "Dockerfile linter, validate inline bash, written in Haskell"}}},
-                                 {"rules", rules}}}}},
+                                 {"shortDescription", {{"text", "Dockerfile linter, validate inline bash, written in Haskell"}}}}}}},
                              {"results", results},
                              {"defaultSourceLanguage", "dockerfile"}}})}};
   return Dump(doc);
+}
+
+// hadolint's codacy format: one JSON object per line.
+std::string Codacy(const std::vector<FileResult>& rs) {
+  std::string out;
+  for (const auto& r : rs)
+    for (const auto& f : r.findings)
+      out += Dump(json{{"filename", f.file}, {"line", f.line}, {"message", f.message}, {"patternId", f.code}}) + "\n";
+  return out;
 }
 
 std::string Sonarqube(const std::vector<FileResult>& rs) {
@@ -229,6 +215,7 @@ std::string FormatReport(const std::string& format, const std::vector<FileResult
   if (format == "gnu") return Gnu(results);
   if (format == "sarif") return Sarif(results, o);
   if (format == "sonarqube") return Sonarqube(results);
+  if (format == "codacy") return Codacy(results);
   return "";
 }
 

@@ -1,6 +1,6 @@
 // Output formats, shaped exactly as hadolint writes them: tty, json,
-// checkstyle, codeclimate, gitlab_codeclimate, gnu, sarif (2.1.0, plus a
-// `rules` array hadolint lacks) and sonarqube. A parse error is a DL1000
+// checkstyle, codeclimate, gitlab_codeclimate, gnu, codacy, sarif (2.1.0) and
+// sonarqube. A parse error is a DL1000
 // finding with its line and column in every format.
 #pragma once
 

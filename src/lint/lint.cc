@@ -38,15 +38,27 @@ bool Word(const std::string& s, size_t& i, std::string_view w) {
 
 }  // namespace
 
+// hadolint's pragma grammar (Hadolint/Pragma.hs), which must match the whole
+// comment: `hadolint` blanks, then `ignore` `=` RULE (`,` RULE)* where a RULE is
+// made of the characters DLSC0123456789, or `global ignore=...`, or
+// `shell` `=` NAME; each RULE and the NAME may be followed by blanks and an
+// inline `# comment` running to the end. Anything else is no pragma.
 Pragma ParsePragma(const std::string& t) {
   Pragma p;
   size_t i = 0;
+  SkipBlanks(t, i);
   if (!Word(t, i, "hadolint") || !SkipBlanks(t, i)) return p;
+  // blanks, then an optional `# ...` to the end; true when the text ends there.
+  auto inline_comment_to_end = [&](size_t& k) {
+    SkipBlanks(t, k);
+    if (k < t.size() && t[k] == '#') k = t.size();
+    return k >= t.size();
+  };
   Pragma::Kind kind = Pragma::kIgnore;
   if (Word(t, i, "global")) {
     if (!SkipBlanks(t, i)) return p;
     kind = Pragma::kGlobalIgnore;
-  } else if (Word(t, i, "stage")) {
+  } else if (Word(t, i, "stage")) {  // kiln extension
     if (!SkipBlanks(t, i)) return p;
     kind = Pragma::kStageIgnore;
   } else if (Word(t, i, "shell")) {
@@ -54,50 +66,43 @@ Pragma ParsePragma(const std::string& t) {
     if (!Word(t, i, "=")) return p;
     SkipBlanks(t, i);
     size_t e = i;
-    while (e < t.size() && !IsBlankChar(t[e])) ++e;
+    while (e < t.size() && !IsBlankChar(t[e]) && t[e] != '\n') ++e;
     if (e == i) return p;
+    std::string name = t.substr(i, e - i);
+    if (!inline_comment_to_end(e)) return p;
     p.kind = Pragma::kShell;
-    p.shell = t.substr(i, e - i);
+    p.shell = name;
     return p;
   }
   if (!Word(t, i, "ignore")) return p;
   SkipBlanks(t, i);
   if (!Word(t, i, "=")) return p;
-  std::string cur;
-  for (; i < t.size(); ++i) {
-    char c = t[i];
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') { cur += c; continue; }
-    if (!cur.empty()) p.codes.push_back(cur);
-    cur.clear();
-    if (c != ',' && !IsBlankChar(c)) break;  // e.g. "# reason"
+  SkipBlanks(t, i);
+  std::vector<std::string> codes;
+  while (true) {
+    size_t e = i;
+    while (e < t.size() && std::string_view("DLSC0123456789").find(t[e]) != std::string_view::npos) ++e;
+    if (e == i) return p;
+    codes.push_back(t.substr(i, e - i));
+    i = e;
+    SkipBlanks(t, i);
+    if (i < t.size() && t[i] == '#') { i = t.size(); break; }
+    if (i >= t.size()) break;
+    if (t[i] != ',') return p;
+    ++i;
+    SkipBlanks(t, i);
   }
-  if (!cur.empty()) p.codes.push_back(cur);
+  p.codes = std::move(codes);
   p.kind = kind;
   return p;
 }
 
 namespace {
 
-std::vector<std::string> SplitCodes(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == ',' || c == ' ' || c == '\t') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
 struct Pragmas {
   std::set<std::string> global;
   std::vector<std::pair<int, std::set<std::string>>> next;   // comment line -> codes
   std::vector<std::pair<int, std::set<std::string>>> stage;  // comment line -> codes
-  bool non_posix_shell = false;
 };
 
 Pragmas ReadPragmas(const Model& m) {
@@ -109,7 +114,7 @@ Pragmas ReadPragmas(const Model& m) {
       case Pragma::kGlobalIgnore: p.global.insert(set.begin(), set.end()); break;
       case Pragma::kStageIgnore: p.stage.emplace_back(c.line, set); break;
       case Pragma::kIgnore: p.next.emplace_back(c.line, set); break;
-      case Pragma::kShell: p.non_posix_shell = IsNonPosixShell(pr.shell); break;
+      case Pragma::kShell: break;  // only ShellCheck follows it (shellcheck.cc)
       case Pragma::kNone: break;
     }
   }
@@ -121,12 +126,10 @@ void ApplyPragmas(const Model& m, const Pragmas& p, std::vector<Finding>& fs) {
   const auto& insts = m.ast->instructions;
   struct Span { int first, last; std::set<std::string> codes; };
   std::vector<Span> spans;
-  for (const auto& [line, codes] : p.next)
-    for (const auto& ins : insts)
-      if (ins.range.start.line > line) {
-        spans.push_back({ins.range.start.line, ins.range.end.line, codes});
-        break;
-      }
+  // hadolint: an ignore pragma on line L covers findings on line L+1 only (an
+  // instruction starting right below it; not one after a blank or comment line).
+  (void)insts;
+  for (const auto& [line, codes] : p.next) spans.push_back({line + 1, line + 1, codes});
   for (const auto& [line, codes] : p.stage) {
     int first = 1, last = 1 << 30;
     for (const auto& st : m.stages) {
@@ -151,7 +154,7 @@ std::vector<Finding> Lint(const frontend::Ast& ast, const LintOptions& options, 
   Model m = BuildModel(ast);
   Pragmas pragmas = ReadPragmas(m);
   std::vector<Finding> fs;
-  RuleContext ctx{m, options, fs, pragmas.non_posix_shell};
+  RuleContext ctx{m, options, fs};
   RunInstructionRules(ctx);
   RunCommandRules(ctx);
   if (options.build_checks) RunBuildChecks(ctx);
@@ -176,7 +179,15 @@ std::vector<Finding> Lint(const frontend::Ast& ast, const LintOptions& options, 
                           [&](const Finding& f) { return f.severity == Severity::kIgnore || options.ignored.count(f.code); }),
            fs.end());
   if (!options.disable_ignore_pragma) ApplyPragmas(m, pragmas, fs);
-  std::stable_sort(fs.begin(), fs.end(), [](const Finding& a, const Finding& b) { return a.line < b.line; });
+  // hadolint's order: by line, and on one line in the order of its rule list
+  // (DL codes ascending, then ShellCheck); BuildKit's checks come last.
+  auto group = [](const std::string& code) { return code.rfind("DL", 0) == 0 ? 0 : code.rfind("SC", 0) == 0 ? 1 : 2; };
+  std::stable_sort(fs.begin(), fs.end(), [&](const Finding& a, const Finding& b) {
+    if (a.line != b.line) return a.line < b.line;
+    int ga = group(a.code), gb = group(b.code);
+    if (ga != gb) return ga < gb;
+    return ga == 0 && a.code < b.code;
+  });
   return fs;
 }
 

@@ -51,8 +51,11 @@ TEST(Pragmas, StageScope) {
   auto fs = LintText("FROM debian:12 AS a\n# hadolint stage ignore=DL3003\nRUN cd /x\nRUN cd /y\nFROM debian:12\nRUN cd /z\n",
                      NoExternal());
   ASSERT_EQ(Count(fs, "DL3003"), 1);
-  for (const auto& f : fs)
-    if (f.code == "DL3003") EXPECT_EQ(f.line, 6);
+  for (const auto& f : fs) {
+    if (f.code == "DL3003") {
+      EXPECT_EQ(f.line, 6);
+    }
+  }
 }
 
 TEST(Pragmas, DisabledByOption) {
@@ -63,12 +66,14 @@ TEST(Pragmas, DisabledByOption) {
   EXPECT_EQ(Count(fs, "DL3003"), 1);
 }
 
-TEST(Pragmas, ShellPowershellSkipsShellRules) {
+// As in hadolint, the shell pragma steers ShellCheck only: the DL rules still
+// look at the commands (DL4006 follows SHELL instructions, not the pragma).
+TEST(Pragmas, ShellPragmaOnlySteersShellcheck) {
   auto fs = LintText("FROM mcr.microsoft.com/windows/servercore:ltsc2022\n# hadolint shell=powershell\n"
                      "RUN Get-Process notepad | Stop-Process\nRUN cd x\n",
                      NoExternal());
-  EXPECT_EQ(Count(fs, "DL4006"), 0);
-  EXPECT_EQ(Count(fs, "DL3003"), 0);
+  EXPECT_EQ(Count(fs, "DL4006"), 1);
+  EXPECT_EQ(Count(fs, "DL3003"), 1);
 }
 
 TEST(Pragmas, Dl1001ReportsInlinePragmasWhenEnabled) {
@@ -122,13 +127,20 @@ TEST(ShellCheck, ScriptsCarryShebangAndExports) {
   ASSERT_TRUE(ast.ok());
   Model m = BuildModel(*ast);
   auto scripts = CollectShellScripts(m);
-  ASSERT_EQ(scripts.size(), 1u);
+  // hadolint checks exec-form RUNs too (words joined), and ONBUILD triggers in a
+  // pass of their own that sees no SHELL/ENV of the stage.
+  ASSERT_EQ(scripts.size(), 3u);
   EXPECT_EQ(scripts[0].line, 5);
   EXPECT_EQ(scripts[0].shebang, "/bin/bash");
   EXPECT_NE(scripts[0].text.find("#!/bin/bash\n"), std::string::npos);
   EXPECT_NE(scripts[0].text.find("export FOO=1\n"), std::string::npos);
-  EXPECT_NE(scripts[0].text.find("export VERSION=1\n"), std::string::npos);
+  EXPECT_EQ(scripts[0].text.find("export VERSION=1\n"), std::string::npos);  // FROM resets ARG/ENV names
   EXPECT_NE(scripts[0].text.find("export http_proxy=1\n"), std::string::npos);
+  EXPECT_EQ(scripts[1].line, 6);
+  EXPECT_NE(scripts[1].text.find("echo exec\n"), std::string::npos);
+  EXPECT_EQ(scripts[2].line, 7);
+  EXPECT_EQ(scripts[2].shebang, "/bin/sh");
+  EXPECT_EQ(scripts[2].text.find("export FOO=1\n"), std::string::npos);
 }
 
 TEST(ShellCheck, NonPosixShellsSkipped) {
@@ -152,8 +164,29 @@ TEST(ShellCheck, FindingsOnTheRunLine) {
       EXPECT_EQ(f.severity, Severity::kInfo);
       EXPECT_EQ(f.message, "Double quote to prevent globbing and word splitting.");
     }
-  EXPECT_EQ(Count(fs, "SC1091"), 0);
+  // hadolint 2.12: one SC finding per RUN (the last: SC1091 at `/etc/x` after
+  // SC3046 at `source`), in the mocked file system's words.
+  ASSERT_EQ(Count(fs, "SC1091"), 1) << testing::Describe(fs);
+  EXPECT_EQ(Count(fs, "SC3046"), 0);
+  for (const auto& f : fs)
+    if (f.code == "SC1091") {
+      EXPECT_EQ(f.line, 5);
+      EXPECT_EQ(f.message, "Not following: File not included in mock.");
+    }
   EXPECT_EQ(Count(fs, "SC2154"), 0);  // DIR is exported from ENV
+}
+
+TEST(ShellCheck, OneFindingPerRunTheLastInShellcheckOrder) {
+  if (!ShellcheckAvailable("shellcheck")) GTEST_SKIP() << "shellcheck not installed";
+  LintOptions o;
+  o.build_checks = false;
+  // SC2046 (unquoted $(...), column 6) and SC3014 (== in [ ], next script line):
+  // hadolint 2.11/2.12 report SC3014 only (hadolint issue #891).
+  auto fs = LintText("FROM ubuntu:22.04\nRUN echo $(echo \"x\" ; \\\n  if [ \"Foo\" == \"bar\" ] ; then echo X ; fi)\n", o);
+  int sc = 0;
+  for (const auto& f : fs) sc += f.code.rfind("SC", 0) == 0;
+  EXPECT_EQ(sc, 1) << testing::Describe(fs);
+  EXPECT_EQ(Count(fs, "SC3014"), 1) << testing::Describe(fs);
 }
 
 TEST(ShellCheck, MissingBinaryGivesANoticeAndDlRulesStillRun) {
@@ -194,7 +227,11 @@ TEST(Pragmas, Parse) {
   EXPECT_EQ(s.shell, "powershell");
   EXPECT_EQ(ParsePragma("hadolintignore=DL3000").kind, Pragma::kNone);
   EXPECT_EQ(ParsePragma("just a comment").kind, Pragma::kNone);
-  std::string huge = "hadolint ignore=" + std::string(200000, 'A');
+  std::string huge = "hadolint ignore=" + std::string(200000, 'D');
+  // hadolint's grammar: the whole comment must parse, rule names are [DLSC0-9]+
+  EXPECT_EQ(ParsePragma("hadolint ignore=DL3006 because").kind, Pragma::kNone);
+  EXPECT_EQ(ParsePragma("hadolint ignore=dl3006").kind, Pragma::kNone);
+  EXPECT_EQ(ParsePragma("hadolint ignore = DL3006 , DL3007").codes.size(), 2u);
   EXPECT_EQ(ParsePragma(huge).codes.size(), 1u);
 }
 

@@ -63,13 +63,42 @@ void FillFrom(Inst& in) {
   }
 }
 
+// hadolint's parser (language-docker) keeps a quoted COPY/ADD argument with
+// spaces as one word and keeps backslashes (Windows paths): regroup the
+// whitespace-split words while a quote is open.
+std::vector<std::string> RegroupQuoted(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  char quote = 0;
+  for (const auto& w : args) {
+    if (quote) out.back() += " " + w;
+    else out.push_back(w);
+    for (char c : w) {
+      if (quote == 0 && (c == '"' || c == '\'')) quote = c;
+      else if (quote && c == quote) quote = 0;
+    }
+  }
+  return out;
+}
+
+// Quote characters removed, backslashes kept.
+std::string StripQuoteChars(const std::string& s) {
+  std::string out;
+  char quote = 0;
+  for (char c : s) {
+    if (quote == 0 && (c == '"' || c == '\'')) { quote = c; continue; }
+    if (quote && c == quote) { quote = 0; continue; }
+    out += c;
+  }
+  return out;
+}
+
 void FillCopy(Inst& in) {
   const Instruction& a = *in.ast;
-  std::vector<std::string> words;
-  for (const auto& w : a.args) words.push_back(w);
+  std::vector<std::string> words = a.json ? a.args : RegroupQuoted(a.args);
   if (!words.empty()) {
     in.copy.dest = words.back();
-    for (size_t i = 0; i + 1 < words.size(); ++i) in.copy.sources.push_back(Unquote(words[i]));
+    for (size_t i = 0; i + 1 < words.size(); ++i)
+      in.copy.sources.push_back(a.json ? words[i] : StripQuoteChars(words[i]));
   }
   if (auto f = FlagValue(a.flags, "from")) {
     in.copy.from = Unquote(*f);

@@ -14,7 +14,6 @@ struct RuleContext {
   const Model& m;
   const LintOptions& opts;
   std::vector<Finding>& out;
-  bool non_posix_pragma = false;  // `# hadolint shell=powershell`
 
   // Adds `code` at `line` with the catalogue's severity and message (or `message`).
   void Add(const char* code, int line, const std::string& message = "");

@@ -180,7 +180,7 @@ bool RegistryAllowed(const std::vector<std::string>& allowed, const ImageRef& im
   if (img.registry.empty()) {
     if (img.name == "scratch") return true;
     for (const auto& a : allowed)
-      if (a == "docker.io" || a == "hub.docker.com") return true;
+      if (a == "docker.io" || a == "hub.docker.com" || fnmatch(a.c_str(), "docker.io", 0) == 0) return true;
     return false;
   }
   for (const auto& a : allowed)
@@ -258,8 +258,9 @@ void RunInstructionRules(RuleContext& ctx) {
       healthcheck = cmd = entrypoint = false;
       const FromInfo& f = in.from;
       // DL3006 / DL3007
-      if (f.image.name != "scratch" && f.image.digest.empty() && f.image.tag.empty() && !aliases.count(f.image.name) &&
-          !StartsWith(f.image.name, "$"))  // FROM ${IMAGE}: the argument carries the tag
+      // hadolint 2.12 also reports `FROM ${IMAGE}` (hadolint issue #979; later
+      // releases skip variables).
+      if (f.image.name != "scratch" && f.image.digest.empty() && f.image.tag.empty() && !aliases.count(f.image.name))
         ctx.Add("DL3006", in.line);
       if (f.image.tag == "latest") ctx.Add("DL3007", in.line);
       // DL3024
@@ -270,7 +271,10 @@ void RunInstructionRules(RuleContext& ctx) {
         ctx.Add("DL3026", in.line);
       registry_aliases.insert(f.alias);
       // DL3029 / DL3065
-      if (f.has_platform && !f.platform.empty()) ctx.Add("DL3029", in.line);
+      // 2.12 (hadolint PR #867) accepts $BUILDPLATFORM / $TARGETPLATFORM in any spelling.
+      if (f.has_platform && !f.platform.empty() && !Contains(f.platform, "BUILDPLATFORM") &&
+          !Contains(f.platform, "TARGETPLATFORM"))
+        ctx.Add("DL3029", in.line);
       if (f.has_platform && (f.platform == "$TARGETPLATFORM" || f.platform == "${TARGETPLATFORM}"))
         ctx.Add("DL3065", in.line);
       // DL3063

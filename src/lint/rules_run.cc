@@ -105,7 +105,7 @@ bool Dl3015(const Cmd& c) {
 
 bool Dl3016(const Cmd& c) {
   if (!c.HasArgs("npm", {"install"})) return false;
-  auto nf = c.ArgsNoFlags();
+  auto nf = c.DropFlagArg({"loglevel"}).ArgsNoFlags();
   if (nf.empty() || nf[0] != "install") return false;
   for (const auto& p : StripInstallPrefix(nf)) {
     bool fixed;
@@ -133,7 +133,8 @@ bool Dl3018(const Cmd& c) {
   if (!c.HasArgs("apk", {"add"})) return false;
   for (auto& p : c.DropFlagArg({"t", "virtual", "repository", "X"}).ArgsNoFlags()) {
     if (p == "add") continue;
-    if (!(Contains(p, "=") || Contains(p, "~") || EndsWith(p, ".apk"))) return true;
+    // 2.12: `=` (incl. `=~`) or an .apk file; a bare `~` pin came with 2.14.
+    if (!(Contains(p, "=") || EndsWith(p, ".apk"))) return true;
   }
   return false;
 }
@@ -167,7 +168,7 @@ bool Dl3033(const Cmd& c) {
 
 bool Dl3034(const Cmd& c) {
   return c.HasArgs("zypper", {"install", "in", "remove", "rm", "source-install", "si", "patch"}) &&
-         !c.HasAnyFlag({"no-confirm", "y"});
+         !c.HasAnyFlag({"no-confirm", "y", "n", "non-interactive"});
 }
 
 bool Dl3035(const Cmd& c) { return c.HasArgs("zypper", {"dist-upgrade", "dup"}); }
@@ -190,26 +191,9 @@ bool Dl3038(const Cmd& c) {
   return DnfHas(c, {"install", "groupinstall", "localinstall"}) && !c.HasAnyFlag({"y", "assumeyes"});
 }
 
-bool DnfVersionLike(const std::string& p) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t d = p.find('-', start);
-    parts.push_back(p.substr(start, d == std::string::npos ? std::string::npos : d - start));
-    if (d == std::string::npos) break;
-    start = d + 1;
-  }
-  if (parts.size() <= 1) return false;
-  if (EndsWith(p, ".rpm")) return true;
-  bool all_valid = true, any_digit = false;
-  for (size_t i = 1; i < parts.size(); ++i) {
-    for (char ch : parts[i])
-      if (!(std::isalnum(static_cast<unsigned char>(ch)) || std::string_view(".~^_:+").find(ch) != std::string_view::npos))
-        all_valid = false;
-    if (!parts[i].empty() && std::isdigit(static_cast<unsigned char>(parts[i][0]))) any_digit = true;
-  }
-  return all_valid && any_digit;
-}
+// hadolint 2.12: a dash (name-version) or an .rpm file counts as pinned. (The
+// stricter version-part check came with 2.13.)
+bool DnfVersionLike(const std::string& p) { return Contains(p, "-") || EndsWith(p, ".rpm"); }
 
 bool Dl3041(const Cmd& c) {
   if (!DnfHas(c, {"install"})) return false;
@@ -341,7 +325,6 @@ const SimpleRule kSimple[] = {
     {"DL3015", [](const ParsedShell& s) { return AnyOf(s, Dl3015); }},
     {"DL3016", [](const ParsedShell& s) { return AnyOf(s, Dl3016); }},
     {"DL3018", [](const ParsedShell& s) { return AnyOf(s, Dl3018); }},
-    {"DL3019", [](const ParsedShell& s) { return AnyOf(s, Dl3019); }},
     {"DL3027", [](const ParsedShell& s) { return s.Uses("apt"); }},
     {"DL3028", [](const ParsedShell& s) { return AnyOf(s, Dl3028); }},
     {"DL3030", [](const ParsedShell& s) { return AnyOf(s, Dl3030); }},
@@ -377,12 +360,6 @@ const SimpleRule kSimple[] = {
     {"DL3041", [](const ParsedShell& s) { return AnyOf(s, Dl3041); }},
     {"DL3046", [](const ParsedShell& s) { return AnyOf(s, Dl3046); }},
     {"DL3047", [](const ParsedShell& s) { return AnyOf(s, Dl3047); }},
-    {"DL3060",
-     [](const ParsedShell& s) {
-       auto inst = [](const Cmd& c) { return c.HasArgs("yarn", {"install"}); };
-       auto clean = [](const Cmd& c) { return c.HasArgs("yarn", {"cache", "clean"}); };
-       return s.FindIndex(inst) >= 0 && s.FindIndex(clean) < 0;
-     }},
     {"DL3062", [](const ParsedShell& s) { return AnyOf(s, Dl3062); }},
     {"DL4005", [](const ParsedShell& s) { return AnyOf(s, Dl4005); }},
 };
@@ -390,17 +367,49 @@ const SimpleRule kSimple[] = {
 void RunSimple(RuleContext& ctx) {
   for (const auto& in : ctx.m.insts) {
     if (in.kw != "run" || !in.shell) continue;
-    for (const auto& r : kSimple)
+    for (const auto& r : kSimple) {
+      // hadolint 2.12 applies these to ONBUILD triggers too, except DL3003,
+      // DL3046 and DL3047 (no `onbuild` pass for them).
+      if (in.onbuild && (std::string_view(r.code) == "DL3003" || std::string_view(r.code) == "DL3046" ||
+                         std::string_view(r.code) == "DL3047"))
+        continue;
       if (r.fails(*in.shell)) ctx.Add(r.code, in.line);
+    }
+    // DL3019: a cache mount on /var/cache/apk keeps the cache out of the image.
+    if (AnyOf(*in.shell, Dl3019) && !HasCacheDir(in, "/var/cache/apk")) ctx.Add("DL3019", in.line);
   }
 }
 
-// DL3009: apt-get update without removing /var/lib/apt/lists, in the last
-// stage or a stage used as a base by another.
-void Dl3009(RuleContext& ctx) {
-  std::vector<std::pair<int, int>> forgets;  // line, stage
+// DL3009: apt-get update without removing /var/lib/apt/lists, in a stage
+// whose FROM equals the last FROM, or one used as a base by another stage.
+// ONBUILD triggers are checked on their own (hadolint's `onbuild` pass sees no
+// FROM, so every forgetting trigger is reported).
+bool SameFrom(const FromInfo& a, const FromInfo& b) {
+  return a.image.raw == b.image.raw && a.alias == b.alias && a.platform == b.platform &&
+         a.has_platform == b.has_platform;
+}
+
+// Reports the (line, stage) pairs of a DL3009-style rule: a stage whose FROM
+// equals the last FROM, or whose alias another FROM names.
+void ReportStageForgets(RuleContext& ctx, const char* code, const std::vector<std::pair<int, int>>& forgets) {
   std::set<std::string> from_images;
   for (const auto& st : ctx.m.stages) from_images.insert(st.from.image.name);
+  FromInfo scratch;  // hadolint's stand-in base before any FROM
+  scratch.image = ParseImageRef("scratch");
+  auto from_of = [&](int stage) -> const FromInfo& { return stage < 0 ? scratch : ctx.m.stages[stage].from; };
+  int last = static_cast<int>(ctx.m.stages.size()) - 1;
+  for (auto [line, stage] : forgets) {
+    bool report = SameFrom(from_of(stage), from_of(last));
+    if (!report && stage >= 0) {
+      const auto& alias = ctx.m.stages[stage].from.alias;
+      report = !alias.empty() && from_images.count(alias);
+    }
+    if (report) ctx.Add(code, line);
+  }
+}
+
+void Dl3009(RuleContext& ctx) {
+  std::vector<std::pair<int, int>> forgets;  // line, stage
   for (const auto& in : ctx.m.insts) {
     if (in.kw != "run" || !in.shell) continue;
     const auto& s = *in.shell;
@@ -409,26 +418,42 @@ void Dl3009(RuleContext& ctx) {
     if (!update || cleanup) continue;
     if (HasCacheDir(in, "/var/lib/apt/lists")) continue;
     if (HasCacheDir(in, "/var/lib/apt") && HasCacheDir(in, "/var/cache/apt")) continue;
+    if (in.onbuild) {
+      ctx.Add("DL3009", in.line);
+      continue;
+    }
     forgets.emplace_back(in.line, in.stage);
   }
-  int last = static_cast<int>(ctx.m.stages.size()) - 1;
-  for (auto [line, stage] : forgets) {
-    bool report = stage == last || stage < 0;
-    if (!report && stage >= 0) {
-      const auto& alias = ctx.m.stages[stage].from.alias;
-      report = !alias.empty() && from_images.count(alias);
-    }
-    if (report) ctx.Add("DL3009", line);
-  }
+  ReportStageForgets(ctx, "DL3009", forgets);
 }
 
-// DL3010: a local archive COPYed and then extracted by a RUN of the same stage.
+// DL3060: yarn install without yarn cache clean in the same RUN; stages as DL3009.
+void Dl3060(RuleContext& ctx) {
+  std::vector<std::pair<int, int>> forgets;
+  for (const auto& in : ctx.m.insts) {
+    if (in.kw != "run" || !in.shell) continue;
+    const auto& s = *in.shell;
+    bool inst = s.FindIndex([](const Cmd& c) { return c.HasArgs("yarn", {"install"}); }) >= 0;
+    bool clean = s.FindIndex([](const Cmd& c) { return c.HasArgs("yarn", {"cache", "clean"}); }) >= 0;
+    if (!inst || clean) continue;
+    if (in.onbuild) {
+      ctx.Add("DL3060", in.line);
+      continue;
+    }
+    forgets.emplace_back(in.line, in.stage);
+  }
+  ReportStageForgets(ctx, "DL3060", forgets);
+}
+
+// DL3010: a local archive COPYed and then extracted by a RUN of the same stage
+// (the last stage only, as hadolint 2.12 reports it).
 void Dl3010(RuleContext& ctx) {
   std::set<std::pair<int, std::string>> archives, extracted;
   for (const auto& in : ctx.m.insts) {
     if (in.onbuild) continue;
     if (in.kw == "from") {
-      for (const auto& e : extracted) ctx.Add("DL3010", e.first);
+      // hadolint 2.12 starts over at each FROM, dropping what it had found:
+      // only the last stage's extracted archives are reported.
       archives.clear();
       extracted.clear();
       continue;
@@ -462,12 +487,15 @@ void Dl3010(RuleContext& ctx) {
 
 // DL3042: pip install without --no-cache-dir unless PIP_NO_CACHE_DIR is set
 // (by ENV in this stage or the stage it is based on, or inline).
-void Dl3042(RuleContext& ctx) {
+// ONBUILD triggers form their own pass (hadolint's `onbuild` rule), with its
+// own state.
+void Dl3042Pass(RuleContext& ctx, bool onbuild) {
   std::map<std::string, bool> no_cache;  // stage name -> set
   std::string current;
   bool have_stage = false;
   for (const auto& in : ctx.m.insts) {
-    if (in.kw == "from" && !in.onbuild) {
+    if (in.onbuild != onbuild) continue;
+    if (in.kw == "from") {
       std::string name = in.from.alias.empty() ? in.from.image.name : in.from.alias;
       bool parent = no_cache.count(in.from.image.name) ? no_cache[in.from.image.name] : false;
       no_cache[name] = parent;
@@ -493,19 +521,26 @@ void Dl3042(RuleContext& ctx) {
   }
 }
 
-// DL3059: consecutive RUNs with the same flags, each with at most 2 commands.
+void Dl3042(RuleContext& ctx) {
+  Dl3042Pass(ctx, false);
+  Dl3042Pass(ctx, true);
+}
+
+// DL3059: consecutive RUNs with the same flags, each with a single command.
 void Dl3059(RuleContext& ctx) {
   bool have = false;
   std::vector<std::string> flags;
   size_t count = 0;
   for (const auto& in : ctx.m.insts) {
-    if (in.onbuild) continue;
+    if (in.onbuild) continue;  // the ONBUILD itself (kw "onbuild") resets below
     if (in.kw != "run") {
       have = false;
       continue;
     }
     size_t n = in.shell ? in.shell->commands.size() : 0;
-    if (!have || flags != in.ast->flags || n > 2 || count > 2) {
+    // hadolint counts every command twice (ShellCheck's T_Redirecting and the
+    // T_SimpleCommand inside it both name it), so its "> 2" means "> 1" here.
+    if (!have || flags != in.ast->flags || n > 1 || count > 1) {
       have = true;
       flags = in.ast->flags;
       count = n;
@@ -516,10 +551,11 @@ void Dl3059(RuleContext& ctx) {
 }
 
 // DL4001: both wget and curl used within a stage.
-void Dl4001(RuleContext& ctx) {
+void Dl4001Pass(RuleContext& ctx, bool onbuild) {
   std::set<int> seen;
   for (const auto& in : ctx.m.insts) {
-    if (in.kw == "from" && !in.onbuild) {
+    if (in.onbuild != onbuild) continue;
+    if (in.kw == "from") {
       seen.clear();
       continue;
     }
@@ -534,9 +570,13 @@ void Dl4001(RuleContext& ctx) {
   }
 }
 
+void Dl4001(RuleContext& ctx) {
+  Dl4001Pass(ctx, false);
+  Dl4001Pass(ctx, true);
+}
+
 // DL4006: a RUN with a pipe while the SHELL has no `-o pipefail`.
 void Dl4006(RuleContext& ctx) {
-  if (ctx.non_posix_pragma) return;
   bool ok = false;
   for (const auto& in : ctx.m.insts) {
     if (in.onbuild) continue;
@@ -574,9 +614,9 @@ bool IsNonPosixShell(const std::string& shell) {
 
 void RunCommandRules(RuleContext& ctx) {
   Dl3059(ctx);
-  if (ctx.non_posix_pragma) return;  // `# hadolint shell=powershell`: shell rules do not apply
   RunSimple(ctx);
   Dl3009(ctx);
+  Dl3060(ctx);
   Dl3010(ctx);
   Dl3042(ctx);
   Dl4001(ctx);

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "base/fs.h"
 #include "lint/rules.h"
@@ -31,6 +32,14 @@ std::string PragmaShell(const std::string& comment) {
   return p.kind == Pragma::kShell ? p.shell : "";
 }
 
+// hadolint excludes SC2187 and SC1090. hadolint 2.12 bundles ShellCheck 0.8.0:
+// the checks later ShellCheck releases added (0.9.0: SC2316-SC2323; 0.10.0 and
+// 0.11.0: SC2324-SC2332) are left out too, so Debian's newer shellcheck does
+// not report what hadolint 2.12 cannot.
+const char* const kExclude =
+    "--exclude=SC2187,SC1090,SC2316,SC2317,SC2318,SC2319,SC2320,SC2321,SC2322,SC2323,SC2324,SC2325,SC2326,"
+    "SC2327,SC2328,SC2329,SC2330,SC2331,SC2332";
+
 Severity LevelToSeverity(const std::string& level) {
   if (level == "error") return Severity::kError;
   if (level == "warning") return Severity::kWarning;
@@ -40,40 +49,77 @@ Severity LevelToSeverity(const std::string& level) {
 
 }  // namespace
 
-std::vector<ShellScript> CollectShellScripts(const Model& m) {
-  std::vector<ShellScript> out;
-  std::set<std::string> vars(std::begin(kProxyVars), std::end(kProxyVars));
+namespace {
+
+// hadolint's ShellCheck rule state (Hadolint/Rule/Shellcheck.hs): the shell
+// and variable names in effect, and the defaults a FROM returns to. Until the
+// first FROM/ARG/ENV/SHELL/pragma the state is "empty"; a `# hadolint shell=`
+// pragma seen then sets the default for every stage, later ones only the
+// current stage. ARG/ENV names before the first FROM do not survive it.
+struct ScState {
+  bool empty = true;
   std::string shell = "/bin/sh -c";
-  // `# hadolint shell=` pragmas take effect from their line on.
+  std::set<std::string> vars{std::begin(kProxyVars), std::end(kProxyVars)};
+  std::string default_shell = "/bin/sh -c";
+};
+
+void CollectPass(const Model& m, bool onbuild, std::vector<ShellScript>& out) {
+  ScState st;
+  const std::set<std::string> proxies(std::begin(kProxyVars), std::end(kProxyVars));
+  // Comments are not ONBUILD instructions: only the main pass sees pragmas.
   std::vector<std::pair<int, std::string>> pragmas;
-  for (const auto& c : m.comments) {
-    std::string s = PragmaShell(c.text);
-    if (!s.empty()) pragmas.emplace_back(c.line, s);
-  }
+  if (!onbuild)
+    for (const auto& c : m.comments) {
+      std::string sh = PragmaShell(c.text);
+      if (!sh.empty()) pragmas.emplace_back(c.line, sh);
+    }
   size_t next_pragma = 0;
+  auto apply_pragmas_before = [&](int line) {
+    for (; next_pragma < pragmas.size() && pragmas[next_pragma].first < line; ++next_pragma) {
+      st.shell = pragmas[next_pragma].second;
+      if (st.empty) st.default_shell = st.shell;
+      st.empty = false;
+    }
+  };
   for (const auto& in : m.insts) {
-    while (next_pragma < pragmas.size() && pragmas[next_pragma].first < in.line) shell = pragmas[next_pragma++].second;
-    if (in.onbuild) continue;
-    if (in.kw == "arg") {
-      for (const auto& a : in.args_decl) vars.insert(a.first);
+    if (in.onbuild != onbuild) continue;
+    apply_pragmas_before(in.line);
+    if (in.kw == "from") {
+      st.shell = st.default_shell;
+      st.vars = proxies;
+      st.empty = false;
+    } else if (in.kw == "arg") {
+      for (const auto& a : in.args_decl) st.vars.insert(a.first);
+      st.empty = false;
     } else if (in.kw == "env") {
-      for (const auto& kv : in.pairs) vars.insert(kv.first);
+      for (const auto& kv : in.pairs) st.vars.insert(kv.first);
+      st.empty = false;
     } else if (in.kw == "shell") {
       std::string joined;
       for (const auto& w : in.ast->args) joined += (joined.empty() ? "" : " ") + w;
-      shell = joined;
-    } else if (in.kw == "run" && !in.ast->json) {
-      if (IsNonPosixShell(shell)) continue;
+      st.shell = joined;
+      st.empty = false;
+    } else if (in.kw == "run") {
+      // Both forms: hadolint checks an exec-form RUN as its words joined by spaces.
+      if (IsNonPosixShell(st.shell)) continue;
       ShellScript s;
       s.line = in.line;
-      s.shebang = shell.substr(0, shell.find(' '));
+      s.shebang = st.shell.substr(0, st.shell.find(' '));
       s.text = "#!" + s.shebang + "\n";
-      for (const auto& v : vars) s.text += "export " + v + "=1\n";
+      for (const auto& v : st.vars) s.text += "export " + v + "=1\n";
       s.text += in.script;
       if (s.text.empty() || s.text.back() != '\n') s.text += "\n";
       out.push_back(std::move(s));
     }
   }
+}
+
+}  // namespace
+
+std::vector<ShellScript> CollectShellScripts(const Model& m) {
+  std::vector<ShellScript> out;
+  CollectPass(m, false, out);
+  CollectPass(m, true, out);  // hadolint's `onbuild` pass over ONBUILD triggers
   return out;
 }
 
@@ -107,7 +153,7 @@ Result<std::vector<Finding>> RunShellcheck(const std::vector<ShellScript>& scrip
   // One memfd per script; the child reads them as /dev/fd/N.
   std::vector<Fd> fds;
   std::map<std::string, int> line_of;  // "/dev/fd/N" -> RUN line
-  std::vector<std::string> argv_s = {path, "--format=json1", "--severity=style", "--exclude=SC2187,SC1090,SC1091"};
+  std::vector<std::string> argv_s = {path, "--format=json1", "--severity=style", kExclude};
   for (const auto& s : scripts) {
     int fd = memfd_create("kiln-run", 0);
     if (fd < 0) return Status::FromErrno(errno, "memfd_create", "kiln-run");
@@ -147,17 +193,36 @@ Result<std::vector<Finding>> RunShellcheck(const std::vector<ShellScript>& scrip
     return Status::Internal(path + " failed (exit status " + std::to_string(WEXITSTATUS(wstatus)) + ")");
   nlohmann::json j = nlohmann::json::parse(output, nullptr, false);
   if (j.is_discarded() || !j.contains("comments")) return Status::Corruption("unreadable shellcheck output");
+  // hadolint 2.12 keeps ShellCheck's comments of one RUN in a Set whose order
+  // compares line numbers only, and every comment of a RUN carries the RUN's
+  // line: the Set keeps just the last comment in ShellCheck's own order
+  // (position, then severity error<warning<info<style, code, message). So one
+  // SC finding per RUN at most, the last one.
+  struct Best {
+    std::tuple<int, int, int, int, std::string> key;
+    Finding f;
+  };
+  std::map<std::string, Best> best;  // script file -> its last comment
   for (const auto& c : j["comments"]) {
     Finding f;
-    f.code = "SC" + std::to_string(c.value("code", 0));
+    int code = c.value("code", 0);
+    f.code = "SC" + std::to_string(code);
     f.severity = LevelToSeverity(c.value("level", "style"));
     f.message = c.value("message", "");
-    auto it = line_of.find(c.value("file", ""));
+    // hadolint runs ShellCheck with a mocked file system: sourced files are
+    // never found, and it says so in these words.
+    if (code == 1091) f.message = "Not following: File not included in mock.";
+    std::string script = c.value("file", "");
+    auto it = line_of.find(script);
     f.line = it == line_of.end() ? 0 : it->second;
     f.column = 1;
     f.file = file;
-    out.push_back(std::move(f));
+    auto key = std::make_tuple(c.value("line", 0), c.value("column", 0), static_cast<int>(f.severity), code, f.message);
+    auto b = best.find(script);
+    if (b == best.end() || !(key < b->second.key)) best[script] = Best{key, std::move(f)};
   }
+  for (auto& [script, b] : best) out.push_back(std::move(b.f));
+  std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) { return a.line < b.line; });
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include "base/digest.h"
 #include "base/fs.h"
+#include "base/test_dir.h"
 #include "cache/metadata.h"
 #include "registry/client.h"
 
@@ -20,9 +21,8 @@ using nlohmann::json;
 class ImageSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto d = TempDir::Create("kiln-imgsrc");
-    ASSERT_TRUE(d.ok());
-    dir_ = std::make_unique<TempDir>(std::move(*d));
+    dir_ = NewTestDir("kiln-imgsrc");
+    ASSERT_TRUE(dir_);
     store_ = std::move(cache::OpenLocalContentStore(dir_->path()).value());
     md_ = std::move(cache::MetadataStore::Open(dir_->path()).value());
     RegistryOptions opts;

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
+#include "base/test_dir.h"
 
 namespace kiln::runner {
 namespace {
@@ -90,9 +91,8 @@ class ExecutorTest : public ::testing::Test {
     if (geteuid() != 0) GTEST_SKIP() << "the namespace executor needs root (running as uid " << geteuid() << ")";
     if (access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "needs /bin/busybox (apt-get install busybox-static)";
     ASSERT_NE(base_, nullptr);
-    Result<TempDir> t = TempDir::Create("kiln-runner-case");
-    ASSERT_TRUE(t.ok());
-    dir_ = std::make_unique<TempDir>(std::move(*t));
+    dir_ = NewTestDir("kiln-runner-case");
+    ASSERT_TRUE(dir_);
     upper_ = dir_->path() + "/upper";
     work_ = dir_->path() + "/work";
     ASSERT_TRUE(MakeDirs(upper_).ok());

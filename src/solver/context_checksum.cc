@@ -252,12 +252,16 @@ Status ContextChecksummer::Gather(const std::string& rel, std::vector<std::pair<
     std::string n = de->d_name;
     if (n != "." && n != "..") names.push_back(std::move(n));
   }
-  closedir(d);
+  // Children are stat'ed by name in the open directory (one path walk per directory).
+  struct Closer {
+    DIR* d;
+    ~Closer() { closedir(d); }
+  } closer{d};
   std::vector<std::string> subdirs;
   for (const auto& n : names) {
     std::string child = Join(rel, n);
     struct stat st;
-    if (lstat((opts_.dir + "/" + child).c_str(), &st) != 0) {
+    if (fstatat(dirfd(d), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) continue;  // removed while walking
       return Status::FromErrno(errno, "lstat", opts_.dir + "/" + child);
     }

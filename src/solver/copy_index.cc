@@ -123,13 +123,25 @@ Result<UpperClone> UpperClone::Clone(const CopyIndex& prev, const std::string& p
   std::vector<std::vector<std::pair<const CopyIndex::File*, struct stat>>> linked(groups.size());
   std::vector<Status> errs(groups.size());
   tbb::parallel_for(size_t(0), groups.size(), [&](size_t g) {
+    if (groups[g].empty()) return;
+    // Names looked up in the two open directories: one path walk per directory.
+    std::string dir = Parent(groups[g].front()->dest);
+    std::string from_dir = dir.empty() ? prev_upper : prev_upper + "/" + dir;
+    std::string to_dir = dir.empty() ? upper : upper + "/" + dir;
+    Fd from_fd(open(from_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (from_fd.get() < 0) return;  // gone from the earlier result: nothing to link
+    Fd to_fd(open(to_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+    if (to_fd.get() < 0) {
+      errs[g] = Status::FromErrno(errno, "open", to_dir);
+      return;
+    }
     for (const CopyIndex::File* f : groups[g]) {
-      std::string from = prev_upper + "/" + f->dest, to = upper + "/" + f->dest;
+      const char* name = f->dest.c_str() + (dir.empty() ? 0 : dir.size() + 1);
       struct stat st;
-      if (lstat(from.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-      if (link(from.c_str(), to.c_str()) != 0) {
+      if (fstatat(from_fd.get(), name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (linkat(from_fd.get(), name, to_fd.get(), name, 0) != 0) {
         if (errno == ENOENT || errno == EEXIST) continue;
-        errs[g] = Status::FromErrno(errno, "create hard link", to + " => " + from);
+        errs[g] = Status::FromErrno(errno, "create hard link", upper + "/" + f->dest + " => " + prev_upper + "/" + f->dest);
         return;
       }
       linked[g].emplace_back(f, st);

@@ -81,11 +81,18 @@ Result<std::string> MountNamespace::Mount(const cache::MountSpec& spec, const st
   RETURN_IF_ERROR(MakeDirs(target, 0700));
   std::string opts = spec.OverlayOptions();
   unsigned long flags = spec.readonly ? MS_RDONLY : 0;
+  bool vol = !spec.readonly && !spec.upper.empty() && !spec.work.empty();
   RETURN_IF_ERROR(Call([&]() -> Status {
+    if (vol && mount("overlay", target.c_str(), "overlay", flags, (opts + ",volatile").c_str()) == 0) return Status::OK();
+    vol = false;  // a kernel without volatile overlays (before 5.10)
     if (mount("overlay", target.c_str(), "overlay", flags, opts.c_str()) != 0)
       return Status::FromErrno(errno, "mount overlay on", target + " (" + opts + ")");
     return Status::OK();
   }));
+  if (vol) {
+    std::lock_guard l(mu_);
+    volatile_markers_[target] = spec.work + "/work/incompat";
+  }
   return prefix_ + target;
 }
 
@@ -97,6 +104,16 @@ Status MountNamespace::Unmount(const std::string& path) {
     return Status::OK();
   }));
   (void)rmdir(target.c_str());
+  std::string marker;
+  {
+    std::lock_guard l(mu_);
+    if (auto it = volatile_markers_.find(target); it != volatile_markers_.end()) {
+      marker = it->second;
+      volatile_markers_.erase(it);
+    }
+  }
+  // The next mount of this upper dir would refuse the marker a volatile mount left.
+  if (!marker.empty()) RETURN_IF_ERROR(RemoveAll(marker));
   return Status::OK();
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -25,6 +26,9 @@ class MountNamespace {
 
   // Mounts `spec` (overlay, or a bind directory used as is) and returns a path
   // to it usable from any thread. `scratch` is a directory for the mountpoint.
+  // A writable overlay is mounted `volatile`: going away, it does not sync the
+  // whole upper filesystem (a snapshot's durability is the snapshotter's
+  // business, as for the runner's root); Unmount removes the marker it leaves.
   Result<std::string> Mount(const cache::MountSpec& spec, const std::string& scratch);
   // Unmounts a path returned by Mount (a no-op for bind specs).
   Status Unmount(const std::string& path);
@@ -43,6 +47,7 @@ class MountNamespace {
   bool has_job_ = false, job_done_ = false, stop_ = false, ready_ = false;
   Status init_status_;
   std::string prefix_;  // /proc/<pid>/task/<tid>/root
+  std::map<std::string, std::string> volatile_markers_;  // mount target -> marker dir (guarded by mu_)
 };
 
 }  // namespace kiln::solver

@@ -24,9 +24,13 @@ namespace kiln::solver {
 
 namespace {
 
+// No prompts; a transfer stalled for a minute (below 1 byte/s over http, no ssh
+// keepalive answer) fails instead of hanging the build.
 const std::vector<std::string> kGitEnv = {
-    "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=true", "LC_ALL=C",
-    std::string("GIT_SSH_COMMAND=") + (getenv("GIT_SSH_COMMAND") ? getenv("GIT_SSH_COMMAND") : "ssh -o BatchMode=yes")};
+    "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=true", "LC_ALL=C", "GIT_HTTP_LOW_SPEED_LIMIT=1", "GIT_HTTP_LOW_SPEED_TIME=60",
+    std::string("GIT_SSH_COMMAND=") +
+        (getenv("GIT_SSH_COMMAND") ? getenv("GIT_SSH_COMMAND")
+                                   : "ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4")};
 
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();

@@ -2,7 +2,7 @@
 # kiln build --check is docker build --check: BuildKit's build checks only,
 # nothing built, "Check complete" summary, each finding with its rule URL and
 # source snippet, exit 1 when any was found. A normal build prints BuildKit-style
-# WARN lines for build checks only (no DL rules). COPY --from / RUN --mount
+# WARN lines for build checks only (no DL rules), and their summary at the end. COPY --from / RUN --mount
 # from= a --build-context with no FROM stage.
 source "$SRC/tests/lib/build_base.sh"
 ctx="$WORK/chk"; mkdir -p "$ctx"
@@ -14,6 +14,11 @@ EOF
 kb -o "type=local,dest=$WORK/out1" "$ctx" >"$WORK/log1" 2>&1 || { cat "$WORK/log1"; fail "normal build failed"; }
 grep -q "^WARN: FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)$" "$WORK/log1" ||
   { cat "$WORK/log1"; fail "no FromAsCasing warning in a normal build"; }
+# ...and, once the build is over, docker build's summary of them.
+grep -qx " 2 warnings found (use kiln build --check to expand):" "$WORK/log1" ||
+  { cat "$WORK/log1"; fail "no warning summary at the end of a normal build"; }
+[ "$(tail -1 "$WORK/log1")" = " - JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals (line 3)" ] ||
+  { cat "$WORK/log1"; fail "the summary is not the end of the output"; }
 grep -q "DL[0-9]" "$WORK/log1" && fail "a normal build printed hadolint rules"
 [ "$(cat "$WORK/out1/marker")" = built ] || fail "normal build output"
 

@@ -33,12 +33,20 @@ expect_exit 0 "$KILN" lint --no-shellcheck style.Dockerfile            # style <
 expect_exit 1 "$KILN" lint --no-shellcheck -t style style.Dockerfile
 expect_exit 1 "$KILN" lint --no-shellcheck -t none style.Dockerfile
 expect_exit 1 "$KILN" lint --no-shellcheck -t bogus warn.Dockerfile
+expect_exit 0 "$KILN" lint --no-shellcheck -f codacy warn.Dockerfile      # as hadolint: codacy and
+expect_exit 0 "$KILN" lint --no-shellcheck -f codeclimate warn.Dockerfile # codeclimate exit 0
 expect_exit 1 "$KILN" lint missing.Dockerfile
 grep -q 'missing.Dockerfile' "$t/err" || fail "missing file error names the file"
 
 # Parse errors are DL1000 with line and column
 expect_exit 1 "$KILN" lint --no-shellcheck -f json broken.Dockerfile
 grep -q '"code":"DL1000","column":1,"file":"broken.Dockerfile","level":"error","line":2' "$t/out" || fail "DL1000 json"
+
+# An empty or comment-only Dockerfile has no findings (as in hadolint)
+printf '# only a comment\n' > comments.Dockerfile
+expect_exit 0 "$KILN" lint --no-shellcheck comments.Dockerfile
+: > empty.Dockerfile
+expect_exit 0 "$KILN" lint --no-shellcheck empty.Dockerfile
 
 # stdin and --file-path-in-report
 expect_exit 1 sh -c "\"$KILN\" lint --no-shellcheck -f json - < warn.Dockerfile"
@@ -87,9 +95,11 @@ expect_exit 1 "$KILN" lint --no-shellcheck --disable-ignore-pragma pragma.Docker
 
 # BuildKit checks and --build-arg BUILDKIT_DOCKERFILE_CHECK
 printf 'FROM debian:12 AS Build\n' > bk.Dockerfile
-expect_exit 1 "$KILN" lint --no-shellcheck bk.Dockerfile
+expect_exit 0 "$KILN" lint --no-shellcheck bk.Dockerfile     # hadolint's rules only by default
+expect_exit 1 "$KILN" lint --no-shellcheck --build-checks bk.Dockerfile
 grep -q 'StageNameCasing warning: Stage name' "$t/out" || fail "build check"
-expect_exit 0 "$KILN" lint --no-shellcheck --build-arg BUILDKIT_DOCKERFILE_CHECK=skip=StageNameCasing bk.Dockerfile
+expect_exit 0 "$KILN" lint --no-shellcheck --build-checks --build-arg BUILDKIT_DOCKERFILE_CHECK=skip=StageNameCasing bk.Dockerfile
+expect_exit 1 "$KILN" lint --no-shellcheck --build-arg BUILDKIT_DOCKERFILE_CHECK=error=true bk.Dockerfile
 
 # ShellCheck (when installed), and a missing shellcheck gives one notice
 printf 'FROM debian:12\nRUN echo $1\n' > sc.Dockerfile
