@@ -658,7 +658,7 @@ Status Lowerer::DispatchStage(StageState* d) {
   }
   if (config.contains("WorkingDir") && config["WorkingDir"].is_string() && !config["WorkingDir"].get<std::string>().empty()) {
     std::string wd = config["WorkingDir"].get<std::string>();
-    wd = PathIsAbs(wd) ? CleanPath(wd) : PathJoin("/", d->cwd, wd);
+    if (!PathIsAbs(wd)) wd = PathJoin("/", d->cwd, wd);  // an absolute one stays as written (DispatchWorkdir)
     config["WorkingDir"] = wd;
     d->cwd = wd;
   }

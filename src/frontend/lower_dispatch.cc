@@ -612,7 +612,10 @@ Status DispatchWorkdir(Lowerer& L, StageState* d, const Command& c, const std::s
   std::string current = config.value("WorkingDir", std::string());
   if (current.empty()) current = "/";
   if (c.value.empty()) return Status::InvalidArgument("normalizing workdir: cannot normalize empty path");
-  std::string wd = PathIsAbs(c.value) ? CleanPath(c.value) : PathJoin("/", current, c.value);
+  // dockerd 20.10's BuildKit keeps an absolute path as written ("/app/" stays
+  // so in the config, the history and RUN's cwd) and cleans only a relative one
+  // joined to the current directory; its mkdir cleans the path.
+  std::string wd = PathIsAbs(c.value) ? c.value : PathJoin("/", current, c.value);
   config["WorkingDir"] = wd;
   d->cwd = wd;
   bool with_layer = false;
@@ -621,7 +624,7 @@ Status DispatchWorkdir(Lowerer& L, StageState* d, const Command& c, const std::s
     llb::FileOp f;
     f.dest = InputIndex(op, d->root);
     llb::MkdirAction mk;
-    mk.path = wd;
+    mk.path = CleanPath(wd);
     mk.mode = 0755;
     mk.make_parents = true;
     std::string user = config.value("User", std::string());

@@ -293,6 +293,21 @@ TEST(Lower, ChmodAsDockerd2010ReadsIt) {
   EXPECT_EQ(chmod_of("777777777777"), "");  // over 32 bits
 }
 
+TEST(Lower, AbsoluteWorkdirStaysAsWritten) {
+  // tests/fixtures/fidelity/workdir-forms, as dockerd 20.10 records it.
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox"})
+                .Add("WORKDIR", {"/x/../app/"})
+                .Add("WORKDIR", {"sub/"})
+                .Add("WORKDIR", {"/trailing/"})
+                .Build();
+  llb::Definition d = MustLower(ast, Opts());
+  EXPECT_EQ(d.image_config["config"]["WorkingDir"], "/trailing/");
+  EXPECT_EQ(HistoryOf(d), (std::vector<std::string>{"WORKDIR /x/../app/", "WORKDIR /app/sub", "WORKDIR /trailing/"}));
+  const auto& mk = std::get<llb::MkdirAction>(std::get<llb::FileOp>(OutputOp(d).kind).actions[0]);
+  EXPECT_EQ(mk.path, "/trailing");
+}
+
 TEST(Lower, EnvOverridesArg) {
   Ast ast = AstBuilder()
                 .Add("FROM", {"busybox"})
