@@ -49,6 +49,7 @@ Status WalkUpper(const std::string& root, const std::string& rel, std::vector<Ch
       mine.push_back({Change::Kind::kWhiteout, path, ""});
       continue;
     }
+    if (S_ISSOCK(st.st_mode)) continue;
     mine.push_back(Entry(path, abs, st));
     if (S_ISDIR(st.st_mode)) {
       if (IsOpaque(abs)) mine.push_back({Change::Kind::kOpaque, path, ""});
@@ -126,6 +127,7 @@ Status AddAll(const std::string& upper, const std::string& rel, std::vector<Chan
     std::string abs = upper + "/" + path;
     struct stat st;
     if (lstat(abs.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", abs);
+    if (S_ISSOCK(st.st_mode)) continue;
     out.push_back(Entry(path, abs, st));
     if (S_ISDIR(st.st_mode)) RETURN_IF_ERROR(AddAll(upper, path, out));
   }
@@ -156,6 +158,11 @@ Result<bool> Compare(const std::string& lower, const std::string& upper, const s
     std::string ua = upper + "/" + path;
     struct stat us;
     if (lstat(ua.c_str(), &us) != 0) return Status::FromErrno(errno, "stat", ua);
+    if (S_ISSOCK(us.st_mode)) {
+      j++;
+      if (!take_u) i++;
+      continue;
+    }
     if (take_u) {
       j++;
       out.push_back(Entry(path, ua, us));

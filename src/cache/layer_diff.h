@@ -27,6 +27,8 @@ struct Change {
   struct stat st {};
 };
 
+// Sockets are left out of both (moby's archive skips them).
+
 // Every entry of an overlay upper dir: char 0/0 devices become whiteouts and
 // directories with trusted.overlay.opaque=y get an opaque marker after them.
 Result<std::vector<Change>> DiffOverlayUpper(const std::string& upper);

@@ -1,6 +1,7 @@
 // kiln: a daemonless container image builder and Dockerfile toolchain.
 #include <sys/resource.h>
 
+#include <clocale>
 #include <cstdio>
 
 #include "base/log.h"
@@ -11,6 +12,11 @@
 #endif
 
 int main(int argc, char** argv) {
+  // libarchive converts tar header names between the locale's charset and
+  // UTF-8 (pax): in the "C" locale every non-ASCII file name ("ça.txt") fails
+  // with "Can't translate pathname". Only the character type changes; number
+  // formats and messages stay "C".
+  if (!std::setlocale(LC_CTYPE, "C.UTF-8")) std::setlocale(LC_CTYPE, "C.utf8");
   // The soft open-file limit up to the hard one, as Go daemons (dockerd, buildkitd)
   // start: layer writers keep files open ahead, and RUN steps inherit it as they
   // inherit dockerd's.

@@ -131,9 +131,10 @@ const KeyOrder kDescriptor{{"mediaType", "digest", "size", "urls", "annotations"
                            {{"platform", &kPlatform}}};
 const KeyOrder kDescriptorList{{}, {}, &kDescriptor};
 const KeyOrder kHealthcheck{{"Test", "Interval", "Timeout", "StartPeriod", "StartInterval", "Retries"}, {}};
-// ocispec.ImageConfig followed by the Docker extensions (dockerspec.DockerOCIImageConfigExt).
+// ocispec.ImageConfig (image-spec 1.0) followed by the Docker extensions, as the
+// ImageConfig struct of dockerd 20.10's BuildKit orders them.
 const KeyOrder kConfig{{"User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir", "Labels",
-                        "StopSignal", "ArgsEscaped", "Healthcheck", "OnBuild", "Shell"},
+                        "StopSignal", "Healthcheck", "ArgsEscaped", "OnBuild", "StopTimeout", "Shell"},
                        {{"Healthcheck", &kHealthcheck}}};
 const KeyOrder kHistory{{"created", "created_by", "author", "comment", "empty_layer"}, {}};
 const KeyOrder kHistoryList{{}, {}, &kHistory};

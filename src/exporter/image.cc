@@ -214,7 +214,10 @@ Result<AssembledImage> AssembleImage(const nlohmann::json& image_config, const s
   OmitEmpty(config, {"author", "variant", "os.version", "os.features"});
   if (config.contains("config") && config["config"].is_object()) {
     OmitEmpty(config["config"], {"User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir", "Labels",
-                                 "StopSignal", "ArgsEscaped", "Healthcheck", "OnBuild", "Shell"});
+                                 "StopSignal", "ArgsEscaped", "Healthcheck", "Shell"});
+    // OnBuild has no omitempty in BuildKit's ImageConfig: an empty one is null.
+    auto& onbuild = config["config"]["OnBuild"];
+    if (IsEmptyValue(onbuild)) onbuild = nullptr;
   }
   nlohmann::json diff_ids = nlohmann::json::array();
   for (const auto& l : layers) {

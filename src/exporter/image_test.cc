@@ -34,7 +34,7 @@ TEST(AssembleImage, ConfigMatchesBuildKit) {
   auto img = AssembleImage(BaseConfig(), TwoLayers(), {});
   ASSERT_TRUE(img.ok()) << img.status().ToString();
   std::string want =
-      R"({"architecture":"amd64","config":{"Env":["PATH=/usr/bin"],"Cmd":["sh","-c","a \u0026\u0026 b"],"WorkingDir":"/app"},)"
+      R"({"architecture":"amd64","config":{"Env":["PATH=/usr/bin"],"Cmd":["sh","-c","a \u0026\u0026 b"],"WorkingDir":"/app","OnBuild":null},)"
       R"("created":"2023-11-14T22:15:00.000000005Z","history":[)"
       R"({"created":"2023-01-01T00:00:00Z","created_by":"/bin/sh -c #(nop) ADD file:abc in /"},)"
       R"({"created":"2023-11-14T22:15:00.000000005Z","created_by":"ENV PATH=/usr/bin","comment":"buildkit.dockerfile.v0","empty_layer":true},)"
@@ -45,6 +45,25 @@ TEST(AssembleImage, ConfigMatchesBuildKit) {
   EXPECT_EQ(img->config_desc.digest, Sha256Digest(want));
   EXPECT_EQ(img->config_desc.media_type, oci::kMediaTypeConfig);
   EXPECT_EQ(img->config_desc.size, static_cast<int64_t>(want.size()));
+}
+
+TEST(AssembleImage, ConfigKeyOrderOfDockerd2010) {
+  nlohmann::json cfg = {{"architecture", "amd64"},
+                        {"os", "linux"},
+                        {"config",
+                         {{"Shell", {"/bin/sh"}},
+                          {"OnBuild", {"RUN x"}},
+                          {"ArgsEscaped", true},
+                          {"Healthcheck", {{"Test", {"NONE"}}}},
+                          {"StopSignal", "9"}}}};
+  ImageOptions o;
+  o.source_date_epoch = 0;
+  auto img = AssembleImage(cfg, {}, o);
+  ASSERT_TRUE(img.ok());
+  EXPECT_NE(img->config.find(R"({"StopSignal":"9","Healthcheck":{"Test":["NONE"]},"ArgsEscaped":true,)"
+                             R"("OnBuild":["RUN x"],"Shell":["/bin/sh"]})"),
+            std::string::npos)
+      << img->config;
 }
 
 TEST(AssembleImage, ManifestBytes) {
@@ -135,7 +154,7 @@ TEST(AssembleImage, GoOmitEmpty) {
   auto img = AssembleImage(cfg, {TwoLayers()[1]}, o);
   ASSERT_TRUE(img.ok());
   EXPECT_EQ(img->config,
-            R"({"architecture":"amd64","config":{"Env":["A=1"]},"created":"1970-01-01T00:00:00Z","history":[)"
+            R"({"architecture":"amd64","config":{"Env":["A=1"],"OnBuild":null},"created":"1970-01-01T00:00:00Z","history":[)"
             R"({"created":"1970-01-01T00:00:00Z","created_by":"ENV A=1","empty_layer":true},)"
             R"({"created":"1970-01-01T00:00:00Z","created_by":"RUN x"}],"os":"linux","rootfs":{"type":"layers","diff_ids":[")" +
                 kD2 + R"("]}})");

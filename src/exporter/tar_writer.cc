@@ -20,6 +20,9 @@
 namespace kiln::exporter {
 namespace {
 
+// archive_write_header's ARCHIVE_WARN is no error: it reports a name that is not
+// UTF-8, which the pax writer then stores as bytes (hdrcharset=BINARY), as Go's
+// tar writes any name.
 Status ArchiveStatus(struct archive* a, const std::string& what) {
   const char* m = archive_error_string(a);
   return Status::IOError(what + ": " + (m ? m : "archive error"));
@@ -54,7 +57,7 @@ Status TarWriter::AddDir(const std::string& name, mode_t mode, int64_t mtime) {
   archive_entry_set_filetype(e.get(), AE_IFDIR);
   archive_entry_set_perm(e.get(), mode);
   archive_entry_set_mtime(e.get(), mtime, 0);
-  if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return ArchiveStatus(a_, "write " + name);
+  if (archive_write_header(a_, e.get()) < ARCHIVE_WARN) return ArchiveStatus(a_, "write " + name);
   return Status::OK();
 }
 
@@ -65,7 +68,7 @@ Status TarWriter::AddData(const std::string& name, const std::string& data, mode
   archive_entry_set_perm(e.get(), mode);
   archive_entry_set_size(e.get(), static_cast<la_int64_t>(data.size()));
   archive_entry_set_mtime(e.get(), mtime, 0);
-  if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return ArchiveStatus(a_, "write " + name);
+  if (archive_write_header(a_, e.get()) < ARCHIVE_WARN) return ArchiveStatus(a_, "write " + name);
   if (!data.empty() && archive_write_data(a_, data.data(), data.size()) < 0) return ArchiveStatus(a_, "write " + name);
   return Status::OK();
 }
@@ -102,7 +105,7 @@ Status TarWriter::AddFileFrom(const std::string& name, const std::string& path, 
   archive_entry_set_perm(e.get(), mode);
   archive_entry_set_size(e.get(), st.st_size);
   archive_entry_set_mtime(e.get(), mtime, 0);
-  if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return ArchiveStatus(a_, "write " + name);
+  if (archive_write_header(a_, e.get()) < ARCHIVE_WARN) return ArchiveStatus(a_, "write " + name);
   return StreamFile(a_, path, st.st_size, name);
 }
 
@@ -190,7 +193,7 @@ Status WriteEntry(DirTarState& s, const std::string& rel) {
   } else {
     return Status::OK();  // sockets are not archived
   }
-  if (archive_write_header(s.w->raw(), e.get()) != ARCHIVE_OK) return ArchiveStatus(s.w->raw(), "write " + rel);
+  if (archive_write_header(s.w->raw(), e.get()) < ARCHIVE_WARN) return ArchiveStatus(s.w->raw(), "write " + rel);
   if (data) RETURN_IF_ERROR(StreamFile(s.w->raw(), path, st.st_size, rel));
   return Status::OK();
 }

@@ -20,12 +20,12 @@ namespace {
 
 using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive*)>;
 
-ArchivePtr OpenReader(const std::string& path) {
+ArchivePtr OpenReader(const std::string& path, bool zstd) {
   ArchivePtr a(archive_read_new(), archive_read_free);
   archive_read_support_filter_gzip(a.get());
   archive_read_support_filter_bzip2(a.get());
   archive_read_support_filter_xz(a.get());
-  archive_read_support_filter_zstd(a.get());
+  if (zstd) archive_read_support_filter_zstd(a.get());
   archive_read_support_format_tar(a.get());
   archive_read_support_format_gnutar(a.get());
   if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) return ArchivePtr(nullptr, archive_read_free);
@@ -113,17 +113,17 @@ void EntryTimes(struct archive_entry* e, struct timespec ts[2]) {
 
 }  // namespace
 
-bool IsArchive(const std::string& path) {
+bool IsArchive(const std::string& path, bool zstd) {
   struct stat st;
   if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  ArchivePtr a = OpenReader(path);
+  ArchivePtr a = OpenReader(path, zstd);
   if (!a) return false;
   struct archive_entry* e;
   return archive_read_next_header(a.get(), &e) == ARCHIVE_OK;
 }
 
-Status Untar(const std::string& archive_path, const std::string& root, const std::string& dest) {
-  ArchivePtr a = OpenReader(archive_path);
+Status Untar(const std::string& archive_path, const std::string& root, const std::string& dest, bool zstd) {
+  ArchivePtr a = OpenReader(archive_path, zstd);
   if (!a) return Status::Corruption("open archive " + archive_path);
   std::vector<DirTimes> dirs;
   struct archive_entry* e;
@@ -145,6 +145,13 @@ Status Untar(const std::string& archive_path, const std::string& root, const std
       ASSIGN_OR_RETURN(std::string target, EntryPath(root, dest, hardlink));
       RETURN_IF_ERROR(RemoveExisting(path, false));
       if (link(target.c_str(), path.c_str()) != 0) return Status::FromErrno(errno, "create hard link", path + " => " + target);
+      // moby's createTarFile applies the link header's owner, and unless the
+      // target is a symlink its mode and times, to the shared inode.
+      struct stat tst;
+      bool to_symlink = lstat(target.c_str(), &tst) == 0 && S_ISLNK(tst.st_mode);
+      RETURN_IF_ERROR(ApplyMetadata(e, path, to_symlink));
+      if (!to_symlink && utimensat(AT_FDCWD, path.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0)
+        return Status::FromErrno(errno, "set times of", path);
       continue;
     }
     switch (type) {

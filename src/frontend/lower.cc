@@ -186,7 +186,11 @@ Status Lowerer::Prepare() {
         if (!r.ok()) return Err(c.range, r.status().message(), "fix the ARG default value");
         value = *r;
       }
+      // A global ARG without a value (and no --build-arg) unsets the name,
+      // even a predefined one: "ARG TARGETARCH" before FROM leaves it empty
+      // in FROM and in stages, as BuildKit's addMetaArg replaces the pair.
       if (value) global_args_.Set(kp.key, *value);
+      else global_args_.Erase(kp.key);
       OutlineArg a{kp.key, value.value_or(""), kp.comment, c.range.start.line, value.has_value()};
       meta_outline_.push_back(a);
     }
@@ -631,7 +635,9 @@ Status Lowerer::DispatchStage(StageState* d) {
     d->env = b->env;
     d->cwd = b->cwd;
     d->user = b->user;
-    d->build_args = b->build_args;
+    // The base stage's ARG values stay in the environment, but not in the
+    // "|N K=V" list of RUN's history (dockerd 20.10's BuildKit starts each
+    // stage with no build args; later versions append the base's).
   }
   if (!d->platform) d->platform = target_platform_;
   json& config = ImageConfigOf(d);
@@ -652,7 +658,7 @@ Status Lowerer::DispatchStage(StageState* d) {
   }
   if (config.contains("WorkingDir") && config["WorkingDir"].is_string() && !config["WorkingDir"].get<std::string>().empty()) {
     std::string wd = config["WorkingDir"].get<std::string>();
-    wd = PathIsAbs(wd) ? CleanPath(wd) : PathJoin("/", d->cwd, wd);
+    if (!PathIsAbs(wd)) wd = PathJoin("/", d->cwd, wd);  // an absolute one stays as written (DispatchWorkdir)
     config["WorkingDir"] = wd;
     d->cwd = wd;
   }

@@ -2,9 +2,12 @@
 // dispatch* functions in dockerfile2llb.
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <ctime>
+#include <set>
 
 #include "frontend/lower_internal.h"
+#include "base/log.h"
 #include "frontend/path_util.h"
 
 namespace kiln::frontend::internal {
@@ -88,10 +91,13 @@ int InputIndex(llb::Op& op, const std::optional<llb::Edge>& e) {
   return static_cast<int>(op.inputs.size() - 1);
 }
 
+// llb.WithUser: "user[:group]". An empty part given with the colon is id 0
+// ("app:" is app's uid with gid 0), as BuildKit marshals an empty name as 0.
 llb::Chown ParseChown(const std::string& s) {
   size_t c = s.find(':');
   if (c == std::string::npos) return {s, ""};
-  return {s.substr(0, c), s.substr(c + 1)};
+  std::string user = s.substr(0, c), group = s.substr(c + 1);
+  return {user.empty() ? "0" : user, group.empty() ? "0" : group};
 }
 
 // system.NormalizePath(parent, p, keepSlash) on Linux.
@@ -102,10 +108,14 @@ std::string NormalizePath(const std::string& parent, const std::string& p, bool 
   return r;
 }
 
+// COPY/ADD's destination as dockerd 20.10's BuildKit computes it: a directory
+// when it is "." (or empty) or ends with "/"; "dir/." names the file "dir"
+// (later versions treat a "/." suffix as a directory too).
 std::string PathRelativeToWorkingDir(const std::string& cwd, std::string p) {
-  if (PathIsAbs(p)) return NormalizePath("/", p, true);
-  if (p == "." || p.empty()) p = "./";
-  return NormalizePath(cwd, p, true);
+  bool dir = p.empty() || p == "." || p.back() == '/';
+  std::string r = NormalizePath(PathIsAbs(p) ? "/" : cwd, p, false);
+  if (dir && r.back() != '/') r += '/';
+  return r;
 }
 
 bool IsHttpSource(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
@@ -117,41 +127,30 @@ bool IsGitSource(const std::string& s) {
   return base.size() > 4 && base.compare(base.size() - 4, 4, ".git") == 0;
 }
 
-// dchapes/mode syntax: comma-separated [ugoa]*([-+=]([rwxXst]*|[ugo]))+
-bool ValidSymbolicMode(const std::string& s) {
-  if (s.empty()) return false;
-  size_t i = 0;
-  while (i <= s.size()) {
-    while (i < s.size() && std::string("ugoa").find(s[i]) != std::string::npos) i++;
-    if (i >= s.size() || std::string("+-=").find(s[i]) == std::string::npos) return false;
-    while (i < s.size() && std::string("+-=").find(s[i]) != std::string::npos) {
-      i++;
-      if (i < s.size() && std::string("ugo").find(s[i]) != std::string::npos) {
-        i++;
-        continue;
-      }
-      while (i < s.size() && std::string("rwxXst").find(s[i]) != std::string::npos) i++;
+// --chmod as dockerd 20.10's BuildKit reads it: strconv.ParseUint(s, 8, 32).
+// A value that does not parse (a symbolic mode such as +x, a digit 8 or 9) is
+// ignored, with a warning here; of one that does, only the permission bits
+// reach the files (Go's os.Chmod of an os.FileMode drops 07000). Returns the
+// octal mode to apply, "" for none.
+std::string EffectiveChmod(const std::string& chmod, int line) {
+  if (chmod.empty()) return "";
+  uint64_t v = 0;
+  bool ok = true;
+  for (char ch : chmod) {
+    if (ch < '0' || ch > '7' || v > 0xFFFFFFFFull / 8) {
+      ok = false;
+      break;
     }
-    if (i == s.size()) return true;
-    if (s[i] != ',') return false;
-    i++;
+    v = v * 8 + static_cast<uint64_t>(ch - '0');
   }
-  return false;
-}
-
-Status CheckChmod(const std::string& chmod) {
-  if (chmod.empty()) return Status::OK();
-  bool numeric = std::all_of(chmod.begin(), chmod.end(), ::isdigit);
-  Status bad = Status::InvalidArgument("invalid chmod parameter: '" + chmod +
-                                       "'. it should be octal string and between 0 and 07777")
-                   .WithHint("use an octal mode such as --chmod=755, or a symbolic one such as --chmod=u+x,g-w");
-  if (numeric) {
-    if (chmod.find_first_of("89") != std::string::npos) return bad;
-    if (std::strtoul(chmod.c_str(), nullptr, 8) > 07777) return bad;
-    return Status::OK();
+  if (!ok || v > 0xFFFFFFFFull) {
+    spdlog::warn("line {}: --chmod={} is not an octal mode: ignored, as dockerd 20.10's BuildKit does", line,
+                 chmod);
+    return "";
   }
-  if (!ValidSymbolicMode(chmod)) return bad;
-  return Status::OK();
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "%o", static_cast<unsigned>(v & 0777));
+  return buf;
 }
 
 std::string SummarizeHeredoc(const std::string& doc) {
@@ -191,18 +190,12 @@ bool IsSingleHeredocWord(const std::string& w) {
 
 std::string RunCommandString(const std::vector<std::string>& args, const std::vector<ArgValue>& build_args,
                              const VarList& env) {
+  // One entry per ARG declaration, repeats included ("|2 V=x V=x"), as the
+  // BuildKit of dockerd 20.10 writes it (later versions merge repeats).
   std::vector<std::string> tmp;
-  std::map<std::string, size_t> idx;
   for (const ArgValue& a : build_args) {
     const std::string* v = env.Find(a.key);
-    std::string val = v ? *v : a.value.value_or("");
-    auto it = idx.find(a.key);
-    if (it != idx.end()) {
-      tmp[it->second] = a.key + "=" + val;
-    } else {
-      idx[a.key] = tmp.size();
-      tmp.push_back(a.key + "=" + val);
-    }
+    tmp.push_back(a.key + "=" + (v ? *v : a.value.value_or("")));
   }
   std::string out;
   if (!tmp.empty()) {
@@ -449,12 +442,14 @@ Status DispatchRun(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
   std::string desc = L.Prefix(d, UppercaseCmd(ProcessCmdEnv(raw, customname, d->env)));
   op.kind = std::move(e);
   // Proxy build args reach RUN without being declared and stay out of the
-  // cache key: metadata only (extra["proxy_env"], a JSON object).
+  // cache key: metadata only (extra["proxy_env"], a JSON object keyed by the
+  // upper-case name; the solver sets both spellings, as BuildKit's ProxyEnv).
+  // dockerd 20.10's BuildKit knows no ALL_PROXY.
   std::map<std::string, std::string> proxy;
   for (const auto& [k, v] : L.opts().build_args) {
-    std::string l = k;
-    for (char& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (l == "http_proxy" || l == "https_proxy" || l == "ftp_proxy" || l == "no_proxy" || l == "all_proxy") proxy[k] = v;
+    std::string u = k;
+    for (char& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (u == "HTTP_PROXY" || u == "HTTPS_PROXY" || u == "FTP_PROXY" || u == "NO_PROXY") proxy[u] = v;
   }
   std::map<std::string, std::string> extra;
   if (!proxy.empty()) extra["proxy_env"] = json(proxy).dump();
@@ -466,7 +461,7 @@ Status DispatchRun(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
 Status DispatchCopy(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
   bool is_add = c.kind == CommandKind::kAdd;
   std::string dest = PathRelativeToWorkingDir(d->cwd, c.dest);
-  RETURN_IF_ERROR(CheckChmod(c.chmod));
+  std::string chmod = EffectiveChmod(c.chmod, c.range.start.line);
   if (!c.checksum.empty()) {
     if (!is_add) return Status::InvalidArgument("checksum can't be specified for COPY");
     if (c.src_paths.size() != 1) return Status::InvalidArgument("checksum can't be specified for multiple sources");
@@ -480,12 +475,12 @@ Status DispatchCopy(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
         .WithHint("move the stage \"" + c.from + "\" above this one");
   std::string msg = is_add ? "ADD" : "COPY";
   if (c.parents) msg += " --parents";
-  if (!c.chown.empty()) msg += " --chown=" + c.chown;
-  if (!c.chmod.empty()) msg += " --chmod=" + c.chmod;
+  // dockerd 20.10's BuildKit leaves --chown and --chmod out of the history
+  // (later versions write them).
   std::string name = UppercaseCmd(ProcessCmdEnv(L.lex(), c.code, d->env));
   std::string pg_name = L.Prefix(d, name);
 
-  bool link = c.link && c.chmod.empty();
+  bool link = c.link && chmod.empty();
   llb::Op op;
   llb::FileOp fop;
   fop.dest = link ? -1 : InputIndex(op, d->root);
@@ -495,7 +490,7 @@ Status DispatchCopy(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
     llb::CopyAction a;
     a.dest = dest;
     a.chown = chown;
-    a.chmod = c.chmod;
+    a.chmod = chmod;
     a.exclude_patterns = c.excludes;
     a.timestamp = L.epoch();
     return a;
@@ -582,7 +577,7 @@ Status DispatchCopy(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
     a.src = fpath;
     a.dest = dest;
     a.chown = chown;
-    a.chmod = c.chmod;
+    a.chmod = chmod;
     a.timestamp = L.epoch();
     a.follow_symlinks = false;
     a.dir_copy_contents = false;
@@ -617,7 +612,10 @@ Status DispatchWorkdir(Lowerer& L, StageState* d, const Command& c, const std::s
   std::string current = config.value("WorkingDir", std::string());
   if (current.empty()) current = "/";
   if (c.value.empty()) return Status::InvalidArgument("normalizing workdir: cannot normalize empty path");
-  std::string wd = PathIsAbs(c.value) ? CleanPath(c.value) : PathJoin("/", current, c.value);
+  // dockerd 20.10's BuildKit keeps an absolute path as written ("/app/" stays
+  // so in the config, the history and RUN's cwd) and cleans only a relative one
+  // joined to the current directory; its mkdir cleans the path.
+  std::string wd = PathIsAbs(c.value) ? c.value : PathJoin("/", current, c.value);
   config["WorkingDir"] = wd;
   d->cwd = wd;
   bool with_layer = false;
@@ -626,7 +624,7 @@ Status DispatchWorkdir(Lowerer& L, StageState* d, const Command& c, const std::s
     llb::FileOp f;
     f.dest = InputIndex(op, d->root);
     llb::MkdirAction mk;
-    mk.path = wd;
+    mk.path = CleanPath(wd);
     mk.mode = 0755;
     mk.make_parents = true;
     std::string user = config.value("User", std::string());
@@ -656,16 +654,19 @@ Status DispatchArg(Lowerer& L, StageState* d, const Command& c) {
         inherited = true;
       }
     }
-    if (has_value) {
-      value = bv->second;
-    } else if (has_default) {
+    // History shows the declared default (expanded), never the --build-arg
+    // value or an inherited global one, as BuildKit's commit string does.
+    std::string declared = def.key;
+    if (has_default) {
       ASSIGN_OR_RETURN(value, L.lex().ProcessWord(*value, d->env));
+      declared += "=" + *value;
     }
+    if (has_value) value = bv->second;
     if (value) d->env.Set(def.key, *value);
     if (!inherited) L.NoteArg(def, value, c.range.start.line);
     d->used_args.insert(def.key);
     d->build_args.push_back({def.key, value});
-    commit.push_back(value ? def.key + "=" + *value : def.key);
+    commit.push_back(std::move(declared));
   }
   std::string msg = "ARG";
   for (const std::string& s : commit) msg += " " + s;
@@ -747,10 +748,11 @@ Status DispatchCommand(Lowerer& L, StageState* d, Cmd& cmd) {
     case CommandKind::kHealthcheck: {
       config["Healthcheck"] = HealthToJson(c.health);
       const HealthConfig& h = c.health;
-      std::string msg = "HEALTHCHECK {Test:" + GoList(h.test) + " Interval:" + FormatGoDuration(h.interval_ns) +
-                        " Timeout:" + FormatGoDuration(h.timeout_ns) + " StartPeriod:" +
-                        FormatGoDuration(h.start_period_ns) + " StartInterval:" + FormatGoDuration(h.start_interval_ns) +
-                        " Retries:" + std::to_string(h.retries) + "}";
+      // fmt's %q of BuildKit's *HealthConfig (dockerd 20.10): the strings and
+      // durations quoted, Retries as a quoted rune.
+      std::string msg = "HEALTHCHECK &{" + GoQuotedList(h.test) + " " + GoQuote(FormatGoDuration(h.interval_ns)) + " " +
+                        GoQuote(FormatGoDuration(h.timeout_ns)) + " " + GoQuote(FormatGoDuration(h.start_period_ns)) +
+                        " " + text::GoQuoteRune(h.retries) + "}";
       L.AddHistory(d, msg, false, false);
       return Status::OK();
     }
@@ -761,14 +763,19 @@ Status DispatchCommand(Lowerer& L, StageState* d, Cmd& cmd) {
         ports.insert(ports.end(), ws.begin(), ws.end());
       }
       if (!config.contains("ExposedPorts") || !config["ExposedPorts"].is_object()) config["ExposedPorts"] = json::object();
+      std::set<std::string> specs_seen;
       for (const std::string& p : ports) {
         auto specs = ParsePorts(p);
         if (!specs.ok()) return specs.status().WithHint("EXPOSE takes PORT[/tcp|udp|sctp] or a range such as 8000-8010");
-        for (const std::string& s : *specs) config["ExposedPorts"][s] = json::object();
+        for (const std::string& s : *specs) {
+          config["ExposedPorts"][s] = json::object();
+          specs_seen.insert(s);
+        }
       }
-      std::string msg = "EXPOSE";
-      for (const std::string& p : ports) msg += " " + p;
-      L.AddHistory(d, msg, false, false);
+      // fmt's %v of the parsed port map (dockerd 20.10): "map[443/tcp:{} 80/udp:{}]".
+      std::string msg = "EXPOSE map[";
+      for (const std::string& s : specs_seen) msg += (msg.back() == '[' ? "" : " ") + s + ":{}";
+      L.AddHistory(d, msg + "]", false, false);
       return Status::OK();
     }
     case CommandKind::kUser:

@@ -52,11 +52,11 @@ TEST(LowerParsed, ArgsAsTheParserProducesThem) {
       "ENV LEGACY=value with spaces",
       "LABEL org.example=x y other=z",
       "ARG V=1",
-      "EXPOSE 80 8080/udp",
-      "COPY --chown=1:1 a b /dst/ # buildkit",
+      "EXPOSE map[80/tcp:{} 8080/udp:{}]",
+      "COPY a b /dst/ # buildkit",
       "RUN |1 V=1 /bin/sh -c echo \"$A\" &&     echo done # buildkit",
       "CMD [\"/bin/sh\" \"-c\" \"echo hi\"]",
-      "HEALTHCHECK {Test:[CMD curl -f x] Interval:5s Timeout:0s StartPeriod:0s StartInterval:0s Retries:0}",
+      "HEALTHCHECK &{[\"CMD\" \"curl\" \"-f\" \"x\"] \"5s\" \"0s\" \"0s\" '\\x00'}",
   };
   EXPECT_EQ(History(*d), want);
 }

@@ -141,7 +141,7 @@ TEST(Lower, ArgAndEnvResolution) {
                               "APP_FLAVOR=plain", "HOME_DIR=/home/app"}));
   EXPECT_EQ(cfg["Labels"]["version"], "2.5");
   EXPECT_EQ(HistoryOf(d), (std::vector<std::string>{
-                              "ARG VERSION=2.5",
+                              "ARG VERSION=1.0",  // the declared default, not the --build-arg
                               "ARG FLAVOR",
                               "ENV APP_VERSION=2.5 APP_FLAVOR=plain",
                               "ENV HOME_DIR=/home/app",
@@ -177,6 +177,135 @@ TEST(Lower, GlobalArgRedeclaredAndPlatformArgs) {
   EXPECT_NE(std::find(exec.env.begin(), exec.env.end(), "BUILDPLATFORM=linux/amd64"), exec.env.end());
   EXPECT_EQ(d.image_config["architecture"], "arm64");
   EXPECT_EQ(d.metadata.at(d.output->digest).description, "[2/2] RUN echo 3.19 arm64 linux/amd64 $UNDECLARED");
+}
+
+TEST(Lower, ArgHistoryShowsDeclaredDefaultsAndRepeats) {
+  // tests/fixtures/fidelity/build-arg-override, as dockerd 20.10 records it.
+  Ast ast = AstBuilder()
+                .Add("ARG", {"G=global"})
+                .Add("FROM", {"busybox"})
+                .Add("ARG", {"G"})
+                .Add("ARG", {"V=default"})
+                .Add("ENV", {"V", "$V", "="})
+                .Add("ARG", {"V=${G}-second"})
+                .Add("RUN", {"echo $V"})
+                .Build();
+  LowerOptions o = Opts();
+  o.build_args["V"] = "cli";
+  llb::Definition d = MustLower(ast, o);
+  EXPECT_EQ(HistoryOf(d), (std::vector<std::string>{
+                              "ARG G",
+                              "ARG V=default",
+                              "ENV V=cli",
+                              "ARG V=global-second",
+                              "RUN |3 G=global V=cli V=cli /bin/sh -c echo $V # buildkit",
+                          }));
+}
+
+TEST(Lower, GlobalArgWithoutValueHidesPredefinedArg) {
+  // tests/fixtures/fidelity/platform-args: dockerd 20.10 leaves TARGETOS empty.
+  Ast ast = AstBuilder()
+                .Add("ARG", {"TARGETOS"})
+                .Add("FROM", {"busybox"})
+                .Add("ARG", {"TARGETOS"})
+                .Add("ARG", {"TARGETARCH"})
+                .Add("RUN", {"echo $TARGETOS $TARGETARCH"})
+                .Build();
+  llb::Definition d = MustLower(ast, Opts());
+  const auto& exec = std::get<llb::ExecOp>(OutputOp(d).kind);
+  for (const std::string& e : exec.env) EXPECT_NE(e.rfind("TARGETOS=", 0), 0u) << e;
+  EXPECT_NE(std::find(exec.env.begin(), exec.env.end(), "TARGETARCH=amd64"), exec.env.end());
+  EXPECT_EQ(HistoryOf(d).back(), "RUN |2 TARGETOS= TARGETARCH=amd64 /bin/sh -c echo $TARGETOS $TARGETARCH # buildkit");
+}
+
+TEST(Lower, StageFromStageKeepsArgValuesButNotTheirHistory) {
+  // tests/fixtures/fidelity/onbuild-trigger: the value stays in the env, the
+  // "|N" list of the child's RUN starts empty (dockerd 20.10).
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox", "AS", "parent"})
+                .Add("ARG", {"A=1"})
+                .Add("FROM", {"parent"})
+                .Add("RUN", {"echo $A"})
+                .Build();
+  llb::Definition d = MustLower(ast, Opts());
+  const auto& exec = std::get<llb::ExecOp>(OutputOp(d).kind);
+  EXPECT_NE(std::find(exec.env.begin(), exec.env.end(), "A=1"), exec.env.end());
+  EXPECT_EQ(HistoryOf(d).back(), "RUN /bin/sh -c echo $A # buildkit");
+}
+
+TEST(Lower, CopyDestinationDirectoryOnlyWithTrailingSlashOrDot) {
+  // tests/fixtures/fidelity/copy-existing: "/dotdest/." is the file /dotdest.
+  auto dest_of = [](const std::string& wd, const std::string& dest) {
+    Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("WORKDIR", {wd}).Add("COPY", {"a", dest}).Build();
+    llb::Definition d = MustLower(ast, Opts());
+    return std::get<llb::CopyAction>(std::get<llb::FileOp>(OutputOp(d).kind).actions[0]).dest;
+  };
+  EXPECT_EQ(dest_of("/w", "/dotdest/."), "/dotdest");
+  EXPECT_EQ(dest_of("/w", "sub/."), "/w/sub");
+  EXPECT_EQ(dest_of("/w", "."), "/w/");
+  EXPECT_EQ(dest_of("/w", "./"), "/w/");
+  EXPECT_EQ(dest_of("/w", "../x/"), "/x/");
+  EXPECT_EQ(dest_of("/", "."), "/");
+  EXPECT_EQ(dest_of("/w", "/abs//y"), "/abs/y");
+}
+
+TEST(Lower, ProxyBuildArgsAreRunMetadataOnly) {
+  Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("RUN", {"env"}).Build();
+  LowerOptions o = Opts();
+  o.build_args["http_proxy"] = "http://p:1";
+  o.build_args["NO_PROXY"] = "localhost";
+  o.build_args["ALL_PROXY"] = "socks://x";  // unknown to dockerd 20.10
+  llb::Definition d = MustLower(ast, o);
+  const auto& exec = std::get<llb::ExecOp>(OutputOp(d).kind);
+  for (const std::string& e : exec.env) EXPECT_EQ(e.find("PROXY"), std::string::npos) << e;
+  EXPECT_EQ(d.metadata.at(d.output->digest).extra.at("proxy_env"),
+            R"({"HTTP_PROXY":"http://p:1","NO_PROXY":"localhost"})");
+}
+
+TEST(Lower, ChownEmptyPartIsIdZero) {
+  // tests/fixtures/fidelity/chown-forms: "u1:" keeps u1's uid with gid 0.
+  auto chown_of = [](const std::string& flag) {
+    Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("COPY", {"a", "/b"}, {"--chown=" + flag}).Build();
+    llb::Definition d = MustLower(ast, Opts());
+    return *std::get<llb::CopyAction>(std::get<llb::FileOp>(OutputOp(d).kind).actions[0]).chown;
+  };
+  EXPECT_EQ(chown_of("u1:"), (llb::Chown{"u1", "0"}));
+  EXPECT_EQ(chown_of("1500:"), (llb::Chown{"1500", "0"}));
+  EXPECT_EQ(chown_of(":g1"), (llb::Chown{"0", "g1"}));
+  EXPECT_EQ(chown_of("u1"), (llb::Chown{"u1", ""}));
+  EXPECT_EQ(chown_of("u1:g1"), (llb::Chown{"u1", "g1"}));
+}
+
+TEST(Lower, ChmodAsDockerd2010ReadsIt) {
+  // tests/fixtures/fidelity/copy-lenient: octal only, permission bits only.
+  auto chmod_of = [](const std::string& flag) {
+    Ast ast = AstBuilder().Add("FROM", {"busybox"}).Add("COPY", {"a", "/b"}, {"--chmod=" + flag}).Build();
+    llb::Definition d = MustLower(ast, Opts());
+    return std::get<llb::CopyAction>(std::get<llb::FileOp>(OutputOp(d).kind).actions[0]).chmod;
+  };
+  EXPECT_EQ(chmod_of("0755"), "755");
+  EXPECT_EQ(chmod_of("7777"), "777");
+  EXPECT_EQ(chmod_of("0"), "0");
+  EXPECT_EQ(chmod_of("600"), "600");
+  EXPECT_EQ(chmod_of("+x"), "");
+  EXPECT_EQ(chmod_of("u+x,g-w"), "");
+  EXPECT_EQ(chmod_of("999"), "");
+  EXPECT_EQ(chmod_of("777777777777"), "");  // over 32 bits
+}
+
+TEST(Lower, AbsoluteWorkdirStaysAsWritten) {
+  // tests/fixtures/fidelity/workdir-forms, as dockerd 20.10 records it.
+  Ast ast = AstBuilder()
+                .Add("FROM", {"busybox"})
+                .Add("WORKDIR", {"/x/../app/"})
+                .Add("WORKDIR", {"sub/"})
+                .Add("WORKDIR", {"/trailing/"})
+                .Build();
+  llb::Definition d = MustLower(ast, Opts());
+  EXPECT_EQ(d.image_config["config"]["WorkingDir"], "/trailing/");
+  EXPECT_EQ(HistoryOf(d), (std::vector<std::string>{"WORKDIR /x/../app/", "WORKDIR /app/sub", "WORKDIR /trailing/"}));
+  const auto& mk = std::get<llb::MkdirAction>(std::get<llb::FileOp>(OutputOp(d).kind).actions[0]);
+  EXPECT_EQ(mk.path, "/trailing");
 }
 
 TEST(Lower, EnvOverridesArg) {
@@ -231,13 +360,13 @@ TEST(Lower, ConfigAndHistoryFields) {
       "WORKDIR /app",
       "WORKDIR /app/sub",
       "USER 65534",
-      "EXPOSE 8000",
+      "EXPOSE map[8000/tcp:{}]",
       "ENV MODE=prod",
       "CMD [\"sh\" \"-c\" \"echo $MODE\"]",
       "ENTRYPOINT [\"/bin/sh\" \"-c\" \"run it\"]",
       "STOPSIGNAL SIGINT",
       "VOLUME [/data /cache]",
-      "HEALTHCHECK {Test:[CMD-SHELL curl -f http://localhost/] Interval:30s Timeout:0s StartPeriod:0s StartInterval:0s Retries:3}",
+      "HEALTHCHECK &{[\"CMD-SHELL\" \"curl -f http://localhost/\"] \"30s\" \"0s\" \"0s\" '\\x03'}",
       "SHELL [/bin/bash -c]",
       "MAINTAINER kiln",
   };
@@ -278,7 +407,7 @@ TEST(Lower, CopyFromIndexAndName) {
   }
   EXPECT_EQ(copies_from_build, 2);
   EXPECT_EQ(HistoryOf(d), (std::vector<std::string>{"COPY /out/app /usr/bin/ # buildkit",
-                                                    "COPY --chown=1:2 --chmod=755 /out/app /bin/app2 # buildkit",
+                                                    "COPY /out/app /bin/app2 # buildkit",
                                                     "COPY site /var/www/ # buildkit"}));
   const auto& f = std::get<llb::FileOp>(OutputOp(d).kind);
   const auto& c = std::get<llb::CopyAction>(f.actions[0]);

@@ -161,6 +161,20 @@ TEST(ShellLex, MatchesAndSkipUnset) {
 TEST(ShellLex, GoQuote) {
   EXPECT_EQ(GoQuote("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
   EXPECT_EQ(GoQuote("\x01"), "\"\\x01\"");
+  EXPECT_EQ(GoQuote("\xff\xc3\xa9"), "\"\\xff\xc3\xa9\"");
+}
+
+TEST(ShellLex, GoQuoteRune) {
+  EXPECT_EQ(text::GoQuoteRune(0), "'\\x00'");
+  EXPECT_EQ(text::GoQuoteRune(3), "'\\x03'");
+  EXPECT_EQ(text::GoQuoteRune(10), "'\\n'");
+  EXPECT_EQ(text::GoQuoteRune(65), "'A'");
+  EXPECT_EQ(text::GoQuoteRune('\''), "'\\''");
+  EXPECT_EQ(text::GoQuoteRune('"'), "'\"'");
+  EXPECT_EQ(text::GoQuoteRune(0x7f), "'\\x7f'");
+  EXPECT_EQ(text::GoQuoteRune(0xa0), "'\\u00a0'");
+  EXPECT_EQ(text::GoQuoteRune(0xe9), "'\xc3\xa9'");
+  EXPECT_EQ(text::GoQuoteRune(-1), "'\xef\xbf\xbd'");
 }
 
 }  // namespace

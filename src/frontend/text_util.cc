@@ -174,6 +174,39 @@ void AppendHex(std::string& out, uint32_t v, int digits) {
   for (int i = digits - 1; i >= 0; --i) out += kHex[(v >> (4 * i)) & 0xF];
 }
 
+// Appends r as strconv's quoting does: `quote` and backslash escaped,
+// printable runes as they are (raw: the original bytes), others escaped.
+void AppendQuotedRune(std::string& out, char32_t r, char quote, std::string_view raw) {
+  if (r == static_cast<char32_t>(quote) || r == '\\') {
+    out += '\\';
+    out += static_cast<char>(r);
+  } else if (IsPrint(r)) {
+    if (raw.empty()) AppendRune(out, r);
+    else out.append(raw);
+  } else {
+    switch (r) {
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\v': out += "\\v"; break;
+      default:
+        if (r < ' ' || r == 0x7F) {
+          out += "\\x";
+          AppendHex(out, r, 2);
+        } else if (r < 0x10000) {
+          out += "\\u";
+          AppendHex(out, r, 4);
+        } else {
+          out += "\\U";
+          AppendHex(out, r, 8);
+        }
+    }
+  }
+}
+
 }  // namespace
 
 std::string GoQuote(std::string_view s) {
@@ -187,40 +220,21 @@ std::string GoQuote(std::string_view s) {
     if (r == kRuneError && w == 1) {
       out += "\\x";
       AppendHex(out, static_cast<unsigned char>(s[pos]), 2);
-      pos += w;
-      continue;
-    }
-    if (r == '"' || r == '\\') {
-      out += '\\';
-      out += static_cast<char>(r);
-    } else if (IsPrint(r)) {
-      out.append(s.substr(pos, w));
     } else {
-      switch (r) {
-        case '\a': out += "\\a"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\v': out += "\\v"; break;
-        default:
-          if (r < ' ' || r == 0x7F) {
-            out += "\\x";
-            AppendHex(out, r, 2);
-          } else if (r < 0x10000) {
-            out += "\\u";
-            AppendHex(out, r, 4);
-          } else {
-            out += "\\U";
-            AppendHex(out, r, 8);
-          }
-      }
+      AppendQuotedRune(out, r, '"', s.substr(pos, w));
     }
     pos += w;
   }
   out += '"';
   return out;
+}
+
+std::string GoQuoteRune(int64_t r) {
+  // Like Go's utf8.ValidRune: out of range and surrogates become U+FFFD.
+  if (r < 0 || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = kRuneError;
+  std::string out = "'";
+  AppendQuotedRune(out, static_cast<char32_t>(r), '\'', {});
+  return out + "'";
 }
 
 }  // namespace kiln::frontend::text

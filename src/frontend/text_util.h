@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,5 +44,8 @@ std::string ToUpper(std::string_view s);
 
 // Go's strconv.Quote: a double-quoted Go string literal.
 std::string GoQuote(std::string_view s);
+// Go's strconv.QuoteRune, which is also what fmt's %q prints for an integer
+// ('\x05', 'A').
+std::string GoQuoteRune(int64_t r);
 
 }  // namespace kiln::frontend::text

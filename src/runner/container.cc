@@ -153,8 +153,9 @@ Status SetupAndExec(const ContainerConfig& c, int sync_fd, int output_fd) {
     mount_fds.push_back(std::move(fd));
   }
   struct EtcFile { const std::string& src; const char* dest; };
-  const EtcFile etc[] = {{c.hosts_file, "/etc/hosts"}, {c.resolv_file, "/etc/resolv.conf"},
-                         {c.hostname_file, "/etc/hostname"}};
+  // As BuildKit: /etc/hostname is the image's own file (the UTS hostname is
+  // set), so a RUN that writes it keeps its change.
+  const EtcFile etc[] = {{c.hosts_file, "/etc/hosts"}, {c.resolv_file, "/etc/resolv.conf"}};
   std::vector<Fd> etc_fds;
   for (const EtcFile& e : etc) {
     ASSIGN_OR_RETURN(Fd fd, Detach(MountPoint{e.dest, "bind", e.src, "", true}));

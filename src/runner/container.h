@@ -14,7 +14,7 @@ struct ContainerConfig {
   MountPoint root;                  // as given; overlay options get `stub_layer` appended
   std::string root_mountpoint;      // host dir where the root is mounted before pivot_root
   std::string stub_layer;           // overlay root: bottom lowerdir with mountpoint stubs
-  std::string hosts_file, resolv_file, hostname_file;  // host files bound read-only into /etc
+  std::string hosts_file, resolv_file;  // host files bound read-only into /etc
   std::vector<MountPoint> mounts;
   std::vector<bool> mount_is_file;  // per mount: its destination is a file (bind of a file)
   ProcessSpec process;

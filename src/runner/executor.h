@@ -7,7 +7,7 @@
 //   namespaces; Network::kNone adds a network namespace holding only `lo` (up),
 //   Network::kHost shares the host's network.
 // - The root is `RunSpec::root` (an overlay given as mount options, or a bind of a
-//   directory). /etc/hosts, /etc/resolv.conf and /etc/hostname are read-only binds
+//   directory). /etc/hosts and /etc/resolv.conf are read-only binds
 //   of files kept outside the root. Mountpoints the image lacks (/proc, /dev, /sys,
 //   those files, the destinations of `mounts`) never show up in an overlay's upper
 //   dir: a RUN `true` leaves the upper dir empty, as BuildKit does. For a bind root

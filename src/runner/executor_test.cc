@@ -209,12 +209,12 @@ TEST_F(ExecutorTest, NetworkHostSharesTheHostsLinks) {
 }
 
 TEST_F(ExecutorTest, HostnameAndEtcFiles) {
-  RunSpec spec = Sh("hostname; cat /etc/hostname; cat /etc/hosts; { echo x >> /etc/hosts; } 2>/dev/null || echo ro");
+  RunSpec spec = Sh("hostname; cat /etc/hosts; { echo x >> /etc/hosts; } 2>/dev/null || echo ro");
   spec.process.extra_hosts = {"db=10.0.0.7"};
   std::string out = Output(spec);
   EXPECT_EQ(out,
-            "buildkitsandbox\nbuildkitsandbox\n"
-            "\n127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+            "buildkitsandbox\n"
+            "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n"
             "10.0.0.7\tdb\n"
             "ro\n")
       << out;
@@ -230,6 +230,17 @@ TEST_F(ExecutorTest, EtcFilesOverExistingOnesLeaveThemUntouched) {
   EXPECT_THAT(Output(spec), HasSubstr("localhost buildkitsandbox"));
   EXPECT_EQ(Entries(upper_), std::vector<std::string>{});
   EXPECT_EQ(Slurp(lower2 + "/etc/hosts"), "image hosts\n");
+}
+
+TEST_F(ExecutorTest, EtcHostnameIsTheImagesOwnFile) {
+  // As BuildKit: only the UTS hostname is set; a write to /etc/hostname stays.
+  std::string lower2 = dir_->path() + "/lower2";
+  ASSERT_TRUE(MakeDirs(lower2 + "/etc").ok());
+  ASSERT_TRUE(WriteFileAtomic(lower2 + "/etc/hostname", "image\n").ok());
+  RunSpec spec = Sh("hostname; cat /etc/hostname; echo mine > /etc/hostname");
+  spec.root.options = "lowerdir=" + lower2 + ":" + lower() + ",upperdir=" + upper_ + ",workdir=" + work_;
+  EXPECT_EQ(Output(spec), "buildkitsandbox\nimage\n");
+  EXPECT_EQ(Slurp(upper_ + "/etc/hostname"), "mine\n");
 }
 
 TEST_F(ExecutorTest, UserByNameGetsItsGroups) {
@@ -429,10 +440,10 @@ TEST_F(ExecutorTest, BindRootGetsItsStubsRemoved) {
   ASSERT_EQ(system(("cp -a " + lower() + " " + root).c_str()), 0);
   struct stat before;
   ASSERT_EQ(stat(root.c_str(), &before), 0);
-  RunSpec spec = Sh("cat /etc/hostname; echo data > /made");
+  RunSpec spec = Sh("cat /etc/hosts | grep -c localhost; echo data > /made");
   spec.root = {"/", "bind", root, "", false};
   spec.mounts = {{"/mnt/deep/x", "tmpfs", "", "", false}};
-  EXPECT_EQ(Output(spec), "buildkitsandbox\n");
+  EXPECT_EQ(Output(spec), "2\n");
   EXPECT_EQ(Entries(root), (std::vector<std::string>{"bin", "etc", "home", "made", "root", "tmp", "usr"}));
   EXPECT_EQ(Entries(root + "/etc"), (std::vector<std::string>{"group", "passwd"}));
 }
@@ -440,7 +451,7 @@ TEST_F(ExecutorTest, BindRootGetsItsStubsRemoved) {
 TEST_F(ExecutorTest, ReadonlyBindRootIsNeverTouched) {
   std::string root = dir_->path() + "/copy";
   ASSERT_EQ(system(("cp -a " + lower() + " " + root).c_str()), 0);
-  RunSpec spec = Sh("cat /etc/hostname; ls -d /proc/1 /mnt/x; { touch /new; } 2>/dev/null || echo ro");
+  RunSpec spec = Sh("hostname; ls -d /proc/1 /mnt/x; { touch /new; } 2>/dev/null || echo ro");
   spec.root = {"/", "bind", root, "", true};
   spec.mounts = {{"/mnt/x", "tmpfs", "", "", false}};
   std::atomic<bool> stop{false};
@@ -476,7 +487,7 @@ TEST_F(ExecutorTest, LowerdirListLongerThanAPage) {
     lowers += l + ":";
   }
   ASSERT_GT(lowers.size(), 4096u);
-  RunSpec spec = Sh("ls / | grep -c '^f'; cat /etc/hostname");
+  RunSpec spec = Sh("ls / | grep -c '^f'; hostname");
   spec.root.options = "lowerdir=" + lowers + lower() + ",upperdir=" + upper_ + ",workdir=" + work_;
   EXPECT_EQ(Output(spec), "150\nbuildkitsandbox\n");
 }

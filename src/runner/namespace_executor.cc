@@ -96,9 +96,10 @@ std::string ResolvConf(ProcessSpec::Network net) {
 }
 
 std::string HostsFile(const ProcessSpec& p) {
-  // BuildKit's executor/oci/hosts.go, byte for byte.
+  // BuildKit's executor/oci/hosts.go, byte for byte as dockerd 20.10 writes
+  // it (no leading blank line).
   std::string host = p.hostname.empty() ? "buildkitsandbox" : p.hostname;
-  std::string s = "\n127.0.0.1\tlocalhost " + host + "\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  std::string s = "127.0.0.1\tlocalhost " + host + "\n::1\tlocalhost ip6-localhost ip6-loopback\n";
   for (const std::string& h : p.extra_hosts) {
     size_t eq = h.find('=');
     if (eq == std::string::npos) continue;
@@ -156,14 +157,12 @@ Result<Prepared> Prepare(const RunSpec& spec, const std::string& dir) {
   c.root_mountpoint = dir + "/root";
   c.hosts_file = dir + "/hosts";
   c.resolv_file = dir + "/resolv.conf";
-  c.hostname_file = dir + "/hostname";
   RETURN_IF_ERROR(MakeDirs(c.root_mountpoint, 0755));
   RETURN_IF_ERROR(WriteSmallFile(c.hosts_file, HostsFile(spec.process)));
   RETURN_IF_ERROR(WriteSmallFile(c.resolv_file, ResolvConf(spec.process.network)));
-  RETURN_IF_ERROR(WriteSmallFile(c.hostname_file, c.process.hostname + "\n"));
 
   std::vector<Stub> stubs = {{"/proc", false}, {"/dev", false}, {"/sys", false},
-                             {"/etc/hosts", true}, {"/etc/resolv.conf", true}, {"/etc/hostname", true}};
+                             {"/etc/hosts", true}, {"/etc/resolv.conf", true}};
   for (const MountPoint& m : spec.mounts) {
     struct stat st;
     bool is_file = m.type == "bind" && stat(m.source.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);

@@ -98,6 +98,8 @@ Result<ResolvedUser> ResolveUser(std::string_view spec, const std::optional<std:
       return r;
     }
   }
+  // libcontainer's parseLine: fields past the second are dropped ("1:2:3" is 1:2).
+  group_arg = group_arg.substr(0, group_arg.find(':'));
 
   std::optional<uint32_t> uid_arg = ParseId(user_arg);
   std::string_view matched_name;

@@ -70,6 +70,16 @@ TEST(ResolveUser, ExplicitGroupByNameHasNoSupplementaryGroups) {
   EXPECT_EQ(u.gid, 4000u);
 }
 
+TEST(ResolveUser, FieldsPastTheGroupAreDropped) {
+  // libcontainer's parseLine, as dockerd 20.10 runs USER 1000:50:7.
+  ResolvedUser u = Ok("1000:50:7");
+  EXPECT_EQ(u.uid, 1000u);
+  EXPECT_EQ(u.gid, 50u);
+  u = Ok("app:staff:x");
+  EXPECT_EQ(u.uid, 1000u);
+  EXPECT_EQ(u.gid, 50u);
+}
+
 TEST(ResolveUser, UnknownUserIsBuildKitsError) {
   Result<ResolvedUser> r = ResolveUser("ghost", kPasswd, kGroup);
   ASSERT_FALSE(r.ok());

@@ -10,11 +10,6 @@
 
 namespace kiln::solver {
 
-namespace {
-// The diffID of an empty tar (two zero blocks).
-constexpr const char* kEmptyTarDiffId = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
-}  // namespace
-
 SnapshotBuildResult::SnapshotBuildResult(BuildOpResolver* r, std::string snapshot, nlohmann::json image_config)
     : r_(r), snapshot_(std::move(snapshot)), config_(std::move(image_config)) {}
 
@@ -93,16 +88,10 @@ Result<std::vector<exporter::Layer>> SnapshotBuildResult::Layers(const exporter:
     recs[i] = LayerOf(chain[i], compression, rewrite_timestamp, source_date_epoch);
   });
   std::vector<exporter::Layer> out;
-  std::string top_snapshot;  // the snapshot of the last layer kept
-  std::vector<bool> empty(chain.size(), false);
+  std::string top_snapshot;  // the snapshot of the last layer
   for (size_t i = 0; i < chain.size(); i++) {
     if (!recs[i].ok()) return recs[i].status().WithContext("layer of snapshot " + chain[i]);
     const auto& rec = *recs[i];
-    // Image layers are kept as pulled; an empty diff of a build step is dropped.
-    if (rec.diff_id == kEmptyTarDiffId && chain[i].rfind("layer-", 0) != 0) {
-      empty[i] = true;
-      continue;
-    }
     exporter::Layer l;
     l.blob.media_type = rec.media_type;
     l.blob.digest = rec.digest;
@@ -123,23 +112,9 @@ Result<std::vector<exporter::Layer>> SnapshotBuildResult::Layers(const exporter:
     auto have = r_->deps().metadata->ChainSnapshot(id);
     if (!have.ok() || *have != top_snapshot) (void)r_->deps().metadata->PutChainSnapshot(id, top_snapshot);
   }
-  std::lock_guard l(mu_);
-  empty_ = std::move(empty);
   return out;
 }
 
-nlohmann::json SnapshotBuildResult::ImageConfig() {
-  std::lock_guard l(mu_);
-  nlohmann::json cfg = config_;
-  if (empty_.empty() || !cfg.contains("history") || !cfg["history"].is_array()) return cfg;
-  // Match history entries with layers bottom up; mark those of dropped layers.
-  size_t layer = 0;
-  for (auto& h : cfg["history"]) {
-    if (h.value("empty_layer", false)) continue;
-    if (layer < empty_.size() && empty_[layer]) h["empty_layer"] = true;
-    layer++;
-  }
-  return cfg;
-}
+nlohmann::json SnapshotBuildResult::ImageConfig() { return config_; }
 
 }  // namespace kiln::solver

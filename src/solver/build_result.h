@@ -1,9 +1,9 @@
 // The solved image handed to the exporters: a committed snapshot, its layer
 // chain and the frontend's image config. Layers are computed from each
 // snapshot's own diff only when an export asks for them, recorded in the
-// metadata database and reused by later exports and builds. Layers whose diff
-// is empty are left out and their history entries marked empty_layer, as
-// BuildKit's image writer does.
+// metadata database and reused by later exports and builds. A step whose diff
+// is empty (WORKDIR of an existing directory, RUN true) keeps its empty layer,
+// as dockerd's BuildKit image exporter does (it never drops empty layers).
 #pragma once
 
 #include <map>
@@ -38,7 +38,6 @@ class SnapshotBuildResult : public exporter::BuildResult {
   std::string snapshot_;
   nlohmann::json config_;
   std::mutex mu_;
-  std::vector<bool> empty_;  // per chain entry, once known
   std::string rootfs_;
   bool rootfs_mounted_ = false;
 };

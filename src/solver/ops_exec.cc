@@ -41,6 +41,24 @@ Result<std::string> ReadSecret(const BuildDeps& d, const std::string& id, bool o
   return data;
 }
 
+// The frontend's proxy build args (metadata, not in the cache key), appended
+// after the op's env in both spellings, as BuildKit's proxyEnvList does.
+void AppendProxyEnv(const llb::OpMetadata* meta, std::vector<std::string>& env) {
+  if (!meta) return;
+  auto it = meta->extra.find("proxy_env");
+  if (it == meta->extra.end()) return;
+  nlohmann::json proxy = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+  if (!proxy.is_object()) return;
+  for (const char* k : {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY"}) {
+    auto v = proxy.find(k);
+    if (v == proxy.end() || !v->is_string() || v->get<std::string>().empty()) continue;
+    std::string lower = k;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    env.push_back(std::string(k) + "=" + v->get<std::string>());
+    env.push_back(lower + "=" + v->get<std::string>());
+  }
+}
+
 class ExecOpImpl : public OpImpl {
  public:
   ExecOpImpl(BuildOpResolver* r, const llb::Op& op, const llb::ExecOp& e) : r_(r), op_(op), e_(e) {}
@@ -102,6 +120,7 @@ class ExecOpImpl : public OpImpl {
       ASSIGN_OR_RETURN(std::string v, ReadSecret(d, se.secret_id, se.optional, &found));
       if (found) env.push_back(se.name + "=" + v);
     }
+    AppendProxyEnv(ctx.meta, env);
 
     for (size_t i = 1; i < e_.mounts.size(); i++) {
       const llb::Mount& m = e_.mounts[i];

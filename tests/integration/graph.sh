@@ -46,8 +46,8 @@ sed -i 's/> \/out.txt/> \/out2.txt/' "$TMP/ms/Dockerfile"
 
 # Targeting the broken stage reports its error with location, caret and hint.
 if "$KILN" graph --target broken "$FIX/multistage" > /dev/null 2> "$TMP/err"; then fail "broken target accepted"; fi
-grep -q "Dockerfile:12:1: invalid chmod parameter: '888'" "$TMP/err" || fail "chmod error: $(cat "$TMP/err")"
-grep -q "^  12 | COPY --chmod=888 app.sh /app.sh" "$TMP/err" || fail "no source line: $(cat "$TMP/err")"
+grep -q 'Dockerfile:12:1: unsupported mount type "bogus"' "$TMP/err" || fail "mount error: $(cat "$TMP/err")"
+grep -q "^  12 | RUN --mount=type=bogus,target=/x cat /x/app.sh" "$TMP/err" || fail "no source line: $(cat "$TMP/err")"
 grep -q "hint:" "$TMP/err" || fail "no hint: $(cat "$TMP/err")"
 
 # dot output.
