@@ -121,6 +121,8 @@ class TarWriter {
     return t;
   }
 
+  // archive_write_header's ARCHIVE_WARN (a name that is not UTF-8: written as bytes,
+  // as moby writes it) is no error.
   Status WriteMarker(const std::string& name, mode_t perm) {
     EntryPtr e(archive_entry_new());
     archive_entry_set_pathname(e.get(), name.c_str());
@@ -128,7 +130,7 @@ class TarWriter {
     archive_entry_set_perm(e.get(), perm);
     archive_entry_set_size(e.get(), 0);
     archive_entry_set_mtime(e.get(), opts_.source_date_epoch.value_or(0), 0);
-    if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return Fail("write tar header for", name);
+    if (archive_write_header(a_, e.get()) < ARCHIVE_WARN) return Fail("write tar header for", name);
     return Status::OK();
   }
 
@@ -174,7 +176,7 @@ class TarWriter {
       if (!fresh) {
         archive_entry_set_hardlink(e.get(), it->second.c_str());
         archive_entry_set_size(e.get(), 0);
-        if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return Fail("write tar header for", c.path);
+        if (archive_write_header(a_, e.get()) < ARCHIVE_WARN) return Fail("write tar header for", c.path);
         return Status::OK();
       }
     }
@@ -189,7 +191,7 @@ class TarWriter {
     }
     bool regular = S_ISREG(st.st_mode);
     archive_entry_set_size(e.get(), regular ? st.st_size : 0);
-    if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return Fail("write tar header for", c.path);
+    if (archive_write_header(a_, e.get()) < ARCHIVE_WARN) return Fail("write tar header for", c.path);
     if (regular) RETURN_IF_ERROR(CopyData(file.get(), c.source, st.st_size));
     return Status::OK();
   }

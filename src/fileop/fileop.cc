@@ -172,10 +172,10 @@ Status DoCopy(const llb::CopyAction& a, const FileOpContext& ctx, const std::str
   for (const auto& s : sources) {
     if (a.unpack_archives) {
       ASSIGN_OR_RETURN(std::string host, RootPath(src_root, AbsClean(s)));
-      if (IsArchive(host, /*zstd=*/false)) {
+      if (IsArchive(host)) {
         ASSIGN_OR_RETURN(std::string dst, RootPath(ctx.dest_root, AbsClean(dest)));
         RETURN_IF_ERROR(MkdirAll(dst, 0755, opts.chown, opts.timestamp));
-        RETURN_IF_ERROR(Untar(host, ctx.dest_root, dst, /*zstd=*/false).WithContext("extract " + AbsClean(s)));
+        RETURN_IF_ERROR(Untar(host, ctx.dest_root, dst).WithContext("extract " + AbsClean(s)));
         continue;
       }
     }

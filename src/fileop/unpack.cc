@@ -20,12 +20,12 @@ namespace {
 
 using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive*)>;
 
-ArchivePtr OpenReader(const std::string& path, bool zstd) {
+ArchivePtr OpenReader(const std::string& path) {
   ArchivePtr a(archive_read_new(), archive_read_free);
   archive_read_support_filter_gzip(a.get());
   archive_read_support_filter_bzip2(a.get());
   archive_read_support_filter_xz(a.get());
-  if (zstd) archive_read_support_filter_zstd(a.get());
+  archive_read_support_filter_zstd(a.get());
   archive_read_support_format_tar(a.get());
   archive_read_support_format_gnutar(a.get());
   if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) return ArchivePtr(nullptr, archive_read_free);
@@ -113,17 +113,17 @@ void EntryTimes(struct archive_entry* e, struct timespec ts[2]) {
 
 }  // namespace
 
-bool IsArchive(const std::string& path, bool zstd) {
+bool IsArchive(const std::string& path) {
   struct stat st;
   if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  ArchivePtr a = OpenReader(path, zstd);
+  ArchivePtr a = OpenReader(path);
   if (!a) return false;
   struct archive_entry* e;
   return archive_read_next_header(a.get(), &e) == ARCHIVE_OK;
 }
 
-Status Untar(const std::string& archive_path, const std::string& root, const std::string& dest, bool zstd) {
-  ArchivePtr a = OpenReader(archive_path, zstd);
+Status Untar(const std::string& archive_path, const std::string& root, const std::string& dest) {
+  ArchivePtr a = OpenReader(archive_path);
   if (!a) return Status::Corruption("open archive " + archive_path);
   std::vector<DirTimes> dirs;
   struct archive_entry* e;

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <set>
 
 #include "frontend/lower_internal.h"
-#include "base/log.h"
 #include "frontend/path_util.h"
 
 namespace kiln::frontend::internal {
@@ -127,30 +127,47 @@ bool IsGitSource(const std::string& s) {
   return base.size() > 4 && base.compare(base.size() - 4, 4, ".git") == 0;
 }
 
-// --chmod as dockerd 20.10's BuildKit reads it: strconv.ParseUint(s, 8, 32).
-// A value that does not parse (a symbolic mode such as +x, a digit 8 or 9) is
-// ignored, with a warning here; of one that does, only the permission bits
-// reach the files (Go's os.Chmod of an os.FileMode drops 07000). Returns the
-// octal mode to apply, "" for none.
-std::string EffectiveChmod(const std::string& chmod, int line) {
-  if (chmod.empty()) return "";
-  uint64_t v = 0;
-  bool ok = true;
-  for (char ch : chmod) {
-    if (ch < '0' || ch > '7' || v > 0xFFFFFFFFull / 8) {
-      ok = false;
-      break;
+// dchapes/mode syntax: comma-separated [ugoa]*([-+=]([rwxXst]*|[ugo]))+
+bool ValidSymbolicMode(const std::string& s) {
+  if (s.empty()) return false;
+  size_t i = 0;
+  while (i <= s.size()) {
+    while (i < s.size() && std::string("ugoa").find(s[i]) != std::string::npos) i++;
+    if (i >= s.size() || std::string("+-=").find(s[i]) == std::string::npos) return false;
+    while (i < s.size() && std::string("+-=").find(s[i]) != std::string::npos) {
+      i++;
+      if (i < s.size() && std::string("ugo").find(s[i]) != std::string::npos) {
+        i++;
+        continue;
+      }
+      while (i < s.size() && std::string("rwxXst").find(s[i]) != std::string::npos) i++;
     }
-    v = v * 8 + static_cast<uint64_t>(ch - '0');
+    if (i == s.size()) return true;
+    if (s[i] != ',') return false;
+    i++;
   }
-  if (!ok || v > 0xFFFFFFFFull) {
-    spdlog::warn("line {}: --chmod={} is not an octal mode: ignored, as dockerd 20.10's BuildKit does", line,
-                 chmod);
-    return "";
+  return false;
+}
+
+// --chmod: an octal mode, of which only the permission bits reach the files
+// (BuildKit applies it as a Go os.FileMode, whose chmod drops 07000: 7777 is
+// 0777), or a symbolic mode such as u+x,g-w (Dockerfile frontend 1.14, applied
+// as is); anything else is an error. Returns the mode to apply, "" for none.
+Result<std::string> EffectiveChmod(const std::string& chmod) {
+  if (chmod.empty()) return std::string();
+  Status bad = Status::InvalidArgument("invalid chmod parameter: '" + chmod +
+                                       "'. it should be octal string and between 0 and 07777")
+                   .WithHint("use an octal mode such as --chmod=755, or a symbolic one such as --chmod=u+x,g-w");
+  if (std::all_of(chmod.begin(), chmod.end(), ::isdigit)) {
+    if (chmod.find_first_of("89") != std::string::npos || chmod.size() > 11) return bad;
+    unsigned long v = std::strtoul(chmod.c_str(), nullptr, 8);
+    if (v > 07777) return bad;
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "%lo", v & 0777);
+    return std::string(buf);
   }
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "%o", static_cast<unsigned>(v & 0777));
-  return buf;
+  if (!ValidSymbolicMode(chmod)) return bad;
+  return chmod;
 }
 
 std::string SummarizeHeredoc(const std::string& doc) {
@@ -461,7 +478,7 @@ Status DispatchRun(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
 Status DispatchCopy(Lowerer& L, StageState* d, Cmd& cmd, const Command& c) {
   bool is_add = c.kind == CommandKind::kAdd;
   std::string dest = PathRelativeToWorkingDir(d->cwd, c.dest);
-  std::string chmod = EffectiveChmod(c.chmod, c.range.start.line);
+  ASSIGN_OR_RETURN(std::string chmod, EffectiveChmod(c.chmod));
   if (!c.checksum.empty()) {
     if (!is_add) return Status::InvalidArgument("checksum can't be specified for COPY");
     if (c.src_paths.size() != 1) return Status::InvalidArgument("checksum can't be specified for multiple sources");
