@@ -16,7 +16,10 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "base/fs.h"
 
@@ -67,6 +70,33 @@ class ReadAhead {
   int64_t window_bytes_ = 0;
   size_t requested_ = 0;
   ParentDirCache dirs_;
+};
+
+// Warms the page cache for files that will be read a little later (an incremental
+// COPY's export reads every file of the earlier result again): a thread first
+// probes a sample of the files (one read that may not wait for the disk, per
+// page); when more than a few pages are out of the page cache, it asks the kernel
+// to read every file in (readahead(2), in the given order) until done or
+// stopped. On a warm page cache it costs the probes only.
+class BackgroundReadAhead {
+ public:
+  // `paths`: regular files (never opened otherwise than O_NONBLOCK, O_NOFOLLOW).
+  explicit BackgroundReadAhead(std::vector<std::string> paths);
+  // Stops issuing requests (those issued go on in the kernel) and joins.
+  ~BackgroundReadAhead();
+  BackgroundReadAhead(const BackgroundReadAhead&) = delete;
+  BackgroundReadAhead& operator=(const BackgroundReadAhead&) = delete;
+
+  // For tests: whether the sample found the files cold, once the thread is done.
+  bool WasCold();
+
+ private:
+  void Run();
+
+  std::vector<std::string> paths_;
+  std::atomic<bool> stop_{false};
+  bool cold_ = false;
+  std::thread thread_;
 };
 
 }  // namespace kiln

@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "base/log.h"
+#include "base/read_ahead.h"
 #include "fileop/copier.h"
 #include "fileop/fileop.h"
 #include "solver/copy_index.h"
@@ -178,6 +179,12 @@ class FileOpImpl : public OpImpl {
     ASSIGN_OR_RETURN(auto dest, ActiveSnapshot::Prepare(r_, parent));
     if (dest->spec().type != "overlay" || dest->spec().upper.empty())
       return Status::FailedPrecondition("the snapshot is not an overlay");
+    // The export reads every kept file again right after this copy: when the page
+    // cache has lost them, they are read back in meanwhile (in tar order).
+    std::vector<std::string> warm;
+    warm.reserve(prev.files.size());
+    for (const auto& f : prev.files) warm.push_back(prev_upper + "/" + f.dest);
+    BackgroundReadAhead prefetch(std::move(warm));
     using Clock = std::chrono::steady_clock;
     auto ms = [](Clock::time_point a) { return std::chrono::duration<double, std::milli>(Clock::now() - a).count(); };
     auto t0 = Clock::now();
