@@ -131,8 +131,16 @@ Result<std::unique_ptr<ContextChecksummer>> ContextChecksummer::Open(ContextOpti
   auto in = PatternMatcher::Create(ContextRelative(c->opts_.include_patterns));
   if (!in.ok()) return in.status().WithContext("include patterns of the build context");
   c->includes_ = std::move(in).value();
-  RETURN_IF_ERROR(c->LoadCache());
+  c->loader_ = std::thread([raw = c.get()] { (void)raw->LoadCache(); });  // a cache: errors start afresh
   return c;
+}
+
+ContextChecksummer::~ContextChecksummer() { WaitLoaded(); }
+
+void ContextChecksummer::WaitLoaded() {
+  std::call_once(loaded_, [this] {
+    if (loader_.joinable()) loader_.join();
+  });
 }
 
 bool ContextChecksummer::Excluded(const std::string& rel) const {
@@ -193,6 +201,7 @@ Status ContextChecksummer::LoadCache() {
 }
 
 Status ContextChecksummer::Save() {
+  WaitLoaded();
   std::lock_guard l(mu_);
   if (opts_.stat_cache_file.empty() || !dirty_) return Status::OK();
   std::string out = "kiln-statcache 1\n";
@@ -212,6 +221,7 @@ Status ContextChecksummer::Save() {
 }
 
 std::optional<std::string> ContextChecksummer::FileDigest(const std::string& rel, const struct stat* st) {
+  WaitLoaded();
   std::lock_guard l(mu_);
   auto it = cache_.find(rel);
   if (it == cache_.end()) return std::nullopt;
@@ -224,6 +234,7 @@ std::optional<std::string> ContextChecksummer::FileDigest(const std::string& rel
 }
 
 Status ContextChecksummer::Add(const std::string& rel, const struct stat& st, std::map<std::string, Collected>& out) {
+  WaitLoaded();
   auto [it, inserted] = out.try_emplace(rel);
   if (!inserted) return Status::OK();
   Collected& c = it->second;

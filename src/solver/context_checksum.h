@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -33,6 +34,7 @@ struct ContextOptions {
 class ContextChecksummer {
  public:
   static Result<std::unique_ptr<ContextChecksummer>> Open(ContextOptions opts);
+  ~ContextChecksummer();
 
   // "sha256:..." over the files `selectors` name: paths inside the context
   // ("/" or "" = all of it; "/src/*.c" wildcards; a directory = its subtree;
@@ -69,6 +71,9 @@ class ContextChecksummer {
   struct Collected;  // one file picked for a checksum
   explicit ContextChecksummer(ContextOptions opts) : opts_(std::move(opts)) {}
   Status LoadCache();
+  // The stat cache is read on its own thread while the first walk lists the
+  // context; anything touching cache_ waits for it first.
+  void WaitLoaded();
   Status Select(const std::string& selector, std::map<std::string, Collected>& out, int depth);
   Status Walk(const std::string& rel, std::map<std::string, Collected>& out);
   Status Gather(const std::string& rel, std::vector<std::pair<std::string, struct ::stat>>& found) const;
@@ -80,6 +85,8 @@ class ContextChecksummer {
   PatternMatcher excludes_, includes_;
   std::mutex mu_;
   std::unordered_map<std::string, Entry> cache_;  // pointers stay valid across rehashing
+  std::thread loader_;
+  std::once_flag loaded_;
   bool dirty_ = false;
   size_t files_hashed_ = 0;
 };
