@@ -88,15 +88,16 @@ PY
   echo "480 MB / 20,000-file context: first build ${first} ms; rebuild, no change: ${nochange} ms (goal <= 100)"
   [ $have_docker = 1 ] && { dk -q -t bench-ctx:1 "$ctx" >/dev/null || have_docker=0; }
   # One file changed: kiln and docker alternately (each after a fresh change of
-  # the first file of the layer), BENCH_ROUNDS rounds, medians compared: a single
-  # run right after the other builder's is at the mercy of what that one did to
-  # the page cache.
+  # the first file of the layer and a sync, so neither starts while the disk still
+  # writes back what the other wrote), BENCH_ROUNDS rounds, medians compared.
   ks=() ds=()
   for r in $(seq "${BENCH_ROUNDS:-3}"); do
     echo "kiln-$r" >> "$ctx/d000/f00000"
+    sync
     ks+=("$(time_ms "$kiln" build -q -t bench-ctx:1 "$ctx")")
     if [ $have_docker = 1 ]; then
       echo "docker-$r" >> "$ctx/d000/f00000"
+      sync
       ds+=("$(time_ms dk -q -t bench-ctx:1 "$ctx")")
     fi
   done
