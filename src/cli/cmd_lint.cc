@@ -122,9 +122,9 @@ void Run(const LintFlags& f) {
   if (!cfg.ok()) Fail(cfg.status());
   lint::LintOptions opts = cfg->ToLintOptions();
   opts.shellcheck = !f.no_shellcheck;
-  // hadolint reports DL and SC rules only: BuildKit's checks run on request
-  // (--build-checks, or a BUILDKIT_DOCKERFILE_CHECK build argument).
-  opts.build_checks = f.build_checks && !f.no_build_checks;
+  // hadolint's rules plus BuildKit's build checks in the same pass;
+  // --no-build-checks gives exactly hadolint's findings.
+  opts.build_checks = !f.no_build_checks;
   for (const auto& kv : f.build_args) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos) {
@@ -132,7 +132,6 @@ void Run(const LintFlags& f) {
     } else {
       opts.build_args[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
-    if (kv.substr(0, eq) == "BUILDKIT_DOCKERFILE_CHECK" && !f.no_build_checks) opts.build_checks = true;
   }
   std::vector<std::string> files = f.files;
   if (files.empty()) files.push_back("Dockerfile");
@@ -190,8 +189,8 @@ void RegisterLint(CLI::App& app, GlobalOptions& g) {
       "lint",
       "Lint Dockerfiles as hadolint 2.12 does: its rules (DL*) and ShellCheck on RUN (SC*),\n"
       "with hadolint's flags, config files (.hadolint.yaml), HADOLINT_* variables,\n"
-      "pragmas (# hadolint ignore=...) and output formats; --build-checks adds BuildKit's\n"
-      "build checks.\n"
+      "pragmas (# hadolint ignore=...) and output formats, plus BuildKit's build checks\n"
+      "(--no-build-checks: hadolint's findings only).\n"
       "Exit status: 1 when a finding is at or above the failure threshold (default info)\n"
       "or a file cannot be read, else 0. Rules: kiln lint --list-rules; docs/lint/.");
   cmd->add_option("DOCKERFILE", f.files, "Dockerfiles to lint (- for stdin; default ./Dockerfile)");
@@ -218,8 +217,8 @@ void RegisterLint(CLI::App& app, GlobalOptions& g) {
                                                "(BUILDKIT_DOCKERFILE_CHECK=... turns them on)")->allow_extra_args(false);
   cmd->add_flag("--list-rules", f.list_rules, "list every rule: code, default severity, doc page, message");
   cmd->add_flag("--no-shellcheck", f.no_shellcheck, "do not run ShellCheck on RUN");
-  cmd->add_flag("--build-checks", f.build_checks, "also run BuildKit's build checks (as docker build --check)");
-  cmd->add_flag("--no-build-checks", f.no_build_checks, "do not run BuildKit's build checks (the default)");
+  cmd->add_flag("--build-checks", f.build_checks, "run BuildKit's build checks too (the default)");
+  cmd->add_flag("--no-build-checks", f.no_build_checks, "leave BuildKit's build checks out: hadolint's findings only");
   cmd->callback([] { Run(f); });
   (void)g;
 }
