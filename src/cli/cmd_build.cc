@@ -200,12 +200,14 @@ int CheckDockerfile(const frontend::Ast& ast, const std::string& display_name, c
 
 // A normal build: BuildKit's build checks only, printed as BuildKit prints them
 // when the Dockerfile is loaded; returned for the summary at the end.
-std::vector<lint::Finding> WarnBuildChecks(const frontend::Ast& ast, lint::LintOptions opts) {
+// `only`, when given, keeps the findings it accepts.
+std::vector<lint::Finding> WarnBuildChecks(const frontend::Ast& ast, lint::LintOptions opts,
+                                           const std::function<bool(const lint::Finding&)>& only = nullptr) {
   opts.shellcheck = false;
   opts.build_checks = true;
   std::vector<lint::Finding> found;
   for (auto& x : lint::Lint(ast, opts)) {
-    if (!IsBuildCheck(x)) continue;
+    if (!IsBuildCheck(x) || (only && !only(x))) continue;
     fprintf(stderr, "WARN: %s: %s (line %d)\n", x.code.c_str(), x.message.c_str(), x.line);
     found.push_back(std::move(x));
   }
@@ -436,8 +438,8 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   lo.dockerignore = ignore->patterns;
   lo.resolver = &meta;
   std::vector<lint::Finding> check_warnings;  // summarized at the end, as docker build does
+  lint::LintOptions lopts;
   {
-    lint::LintOptions lopts;
     lopts.build_args = lo.build_args;
     lopts.dockerignore = lo.dockerignore;
     if (f.check) {
@@ -454,6 +456,16 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   }
   def->source_file = display_name;
   if (def->source_text.empty()) def->source_text = text;
+  if (!f.quiet && !def->check_warnings.empty()) {
+    // Checks only lowering can tell (a base image of another platform), through the
+    // linter so that `# check=skip=...` applies.
+    for (const auto& w : def->check_warnings) lopts.external_checks.push_back({w.rule, w.message, w.line});
+    for (auto& x : WarnBuildChecks(*ast, lopts, [&](const lint::Finding& x) {
+           return std::any_of(def->check_warnings.begin(), def->check_warnings.end(),
+                              [&](const auto& w) { return w.rule == x.code && w.line == x.line; });
+         }))
+      check_warnings.push_back(std::move(x));
+  }
   for (const auto& [k, v] : def->attrs)
     if (k.rfind("local:", 0) == 0) local_dirs[k.substr(6)] = v;
   for (const auto& [name, v] : lo.build_contexts)

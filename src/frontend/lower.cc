@@ -226,6 +226,7 @@ void Lowerer::ResetPass() {
   outline_secrets_.clear();
   outline_ssh_.clear();
   def_attrs_.clear();
+  check_warnings_.clear();
 }
 
 Status Lowerer::BuildStates() {
@@ -499,6 +500,19 @@ Status Lowerer::ResolveBase(StageState* d) {
     if (cfg.is_discarded() || !cfg.is_object())
       return Err(d->location, "failed to parse image config of " + ref->String());
   }
+  // BuildKit's InvalidBaseImagePlatform: the image's config says another platform.
+  if (cfg.contains("architecture") && cfg["architecture"].is_string() && !cfg["architecture"].get<std::string>().empty()) {
+    oci::Platform got;
+    got.os = cfg.contains("os") && cfg["os"].is_string() ? cfg["os"].get<std::string>() : platform.os;
+    got.architecture = cfg["architecture"].get<std::string>();
+    got.variant = cfg.contains("variant") && cfg["variant"].is_string() ? cfg["variant"].get<std::string>() : "";
+    bool variant_differs = !got.variant.empty() && !platform.variant.empty() && got.variant != platform.variant;
+    if (got.os != platform.os || got.architecture != platform.architecture || variant_differs)
+      check_warnings_.push_back({"InvalidBaseImagePlatform",
+                                 "Base image " + image_name + " was pulled with platform \"" + got.ToString() +
+                                     "\", expected \"" + platform.ToString() + "\" for current build",
+                                 d->location.start.line});
+  }
   Reference pinned = *ref;
   if (!meta.digest.empty()) pinned.digest = meta.digest;
   // Keep what BuildKit's image type keeps (fields of the wrong JSON type are
@@ -734,6 +748,7 @@ llb::Definition Lowerer::Finish() {
   def.source_text = ast_.source;
   def.image_config = std::move(image);
   def.attrs = def_attrs_;
+  def.check_warnings = check_warnings_;
   def.attrs["target"] = target_->name;
   def.attrs["platform"] = target_platform_.ToString();
   if (epoch_) def.attrs["source_date_epoch"] = std::to_string(*epoch_);

@@ -138,6 +138,7 @@ class Lowerer {
   std::optional<std::vector<std::string>> follow_paths_;
   std::map<std::string, ImageMetaResolver::ImageMeta> resolve_cache_;
   std::map<std::string, std::string> def_attrs_;
+  std::vector<llb::Definition::CheckWarning> check_warnings_;
   // outline
   std::vector<OutlineArg> outline_args_;
   std::vector<OutlineSecret> outline_secrets_, outline_ssh_;

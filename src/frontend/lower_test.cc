@@ -72,6 +72,23 @@ TEST(Lower, RunOnImage) {
   EXPECT_EQ(d.metadata.at(d.output->digest).source[0].start_line, 2);
 }
 
+// BuildKit's InvalidBaseImagePlatform: the base image's config names another platform.
+TEST(Lower, BaseImageOfAnotherPlatformIsACheckWarning) {
+  FakeResolver r;
+  r.images["docker.io/library/armonly:latest"] = {"", R"({"architecture":"arm64","os":"linux","variant":"v8"})"};
+  r.images["docker.io/library/native:latest"] = {"", R"({"architecture":"amd64","os":"linux"})"};
+  LowerOptions o = Opts();
+  o.platform = oci::Platform{"linux", "amd64", ""};
+  o.resolver = &r;
+  Ast ast = AstBuilder().Add("FROM", {"native", "AS", "a"}).Add("FROM", {"armonly"}).Add("COPY", {"--from=a", "/x", "/x"}).Build();
+  llb::Definition d = MustLower(ast, o);
+  ASSERT_EQ(d.check_warnings.size(), 1u);
+  EXPECT_EQ(d.check_warnings[0].rule, "InvalidBaseImagePlatform");
+  EXPECT_EQ(d.check_warnings[0].line, 2);
+  EXPECT_EQ(d.check_warnings[0].message,
+            "Base image armonly was pulled with platform \"linux/arm64/v8\", expected \"linux/amd64\" for current build");
+}
+
 TEST(Lower, DigestsStableAcrossRuns) {
   Ast ast = AstBuilder()
                 .Add("FROM", {"alpine:3.19", "AS", "build"})

@@ -218,6 +218,12 @@ class Checker {
     Casing();
     Stages();
     Instructions();
+    for (const auto& x : ctx_.opts.external_checks) {
+      const Inst* at = nullptr;
+      for (const auto& in : m_.insts)
+        if (in.line == x.line && !in.onbuild) at = &in;
+      Add(x.rule.c_str(), x.line, x.message, at);
+    }
   }
 
  private:

@@ -184,5 +184,21 @@ TEST(BuildChecks, CanBeTurnedOff) {
   EXPECT_EQ(testing::Count(testing::LintText("FROM debian:12 AS Build\n", o), "StageNameCasing"), 0);
 }
 
+// Checks found by lowering (InvalidBaseImagePlatform) go through the same
+// directives and skip comments.
+TEST(BuildKitExternalChecks, ReportedAndSkippable) {
+  LintOptions o;
+  o.shellcheck = false;
+  o.external_checks = {{"InvalidBaseImagePlatform", "Base image x was pulled with platform \"linux/arm64\"", 2}};
+  auto fs = testing::LintText("FROM debian:12 AS a\nFROM x\n", o);
+  EXPECT_EQ(testing::Count(fs, "InvalidBaseImagePlatform"), 1) << testing::Describe(fs);
+  fs = testing::LintText("# check=skip=InvalidBaseImagePlatform\nFROM debian:12 AS a\nFROM x\n",
+                         [&] { auto p = o; p.external_checks[0].line = 3; return p; }());
+  EXPECT_EQ(testing::Count(fs, "InvalidBaseImagePlatform"), 0) << testing::Describe(fs);
+  fs = testing::LintText("FROM debian:12 AS a\n# check=skip=InvalidBaseImagePlatform\nFROM x\n",
+                         [&] { auto p = o; p.external_checks[0].line = 3; return p; }());
+  EXPECT_EQ(testing::Count(fs, "InvalidBaseImagePlatform"), 0) << testing::Describe(fs);
+}
+
 }  // namespace
 }  // namespace kiln::lint

@@ -41,6 +41,13 @@ struct LintOptions {
   bool build_checks = true;
   std::map<std::string, std::string> build_args;  // BUILDKIT_DOCKERFILE_CHECK, FROM args
   std::vector<std::string> dockerignore;          // .dockerignore patterns (CopyIgnoredFile)
+  // Build checks found outside the linter (InvalidBaseImagePlatform, by lowering):
+  // reported as the others, `# check=` directives and skip comments applied.
+  struct ExternalCheck {
+    std::string rule, message;
+    int line = 0;
+  };
+  std::vector<ExternalCheck> external_checks;
 };
 
 // Findings of one Dockerfile, sorted by line (stable), after severity

@@ -33,6 +33,13 @@ struct Definition {
   nlohmann::json image_config = nlohmann::json::object();
   // Extra metadata for exporters and the CLI (e.g. "target", "platform").
   std::map<std::string, std::string> attrs;
+  // BuildKit build checks only lowering can tell (InvalidBaseImagePlatform: the base
+  // image's config names another platform); the CLI reports them with the others.
+  struct CheckWarning {
+    std::string rule, message;
+    int line = 0;
+  };
+  std::vector<CheckWarning> check_warnings;
 };
 
 // Builds a Definition op by op; adding an op that exists returns its digest.
