@@ -108,6 +108,7 @@ class ExecutorTest : public ::testing::Test {
     return s;
   }
   RunSpec Sh(const std::string& script) { return Spec({"/bin/sh", "-c", script}); }
+  RunSpec OverEtcFile(const std::string& name, const std::string& content, const std::string& cmd);
 
   Status Run(const RunSpec& spec, std::string* out = nullptr) {
     std::string buf;
@@ -221,12 +222,19 @@ TEST_F(ExecutorTest, HostnameAndEtcFiles) {
   EXPECT_EQ(Entries(upper_), std::vector<std::string>{});
 }
 
-TEST_F(ExecutorTest, EtcFilesOverExistingOnesLeaveThemUntouched) {
+// `cmd` on an image layer holding /etc/NAME = content above the base rootfs.
+RunSpec ExecutorTest::OverEtcFile(const std::string& name, const std::string& content, const std::string& cmd) {
   std::string lower2 = dir_->path() + "/lower2";
-  ASSERT_TRUE(MakeDirs(lower2 + "/etc").ok());
-  ASSERT_TRUE(WriteFileAtomic(lower2 + "/etc/hosts", "image hosts\n").ok());
-  RunSpec spec = Sh("cat /etc/hosts");
+  EXPECT_TRUE(MakeDirs(lower2 + "/etc").ok());
+  EXPECT_TRUE(WriteFileAtomic(lower2 + "/etc/" + name, content).ok());
+  RunSpec spec = Sh(cmd);
   spec.root.options = "lowerdir=" + lower2 + ":" + lower() + ",upperdir=" + upper_ + ",workdir=" + work_;
+  return spec;
+}
+
+TEST_F(ExecutorTest, EtcFilesOverExistingOnesLeaveThemUntouched) {
+  std::string lower2 = dir_->path() + "/lower2";  // OverEtcFile's
+  RunSpec spec = OverEtcFile("hosts", "image hosts\n", "cat /etc/hosts");
   EXPECT_THAT(Output(spec), HasSubstr("localhost buildkitsandbox"));
   EXPECT_EQ(Entries(upper_), std::vector<std::string>{});
   EXPECT_EQ(Slurp(lower2 + "/etc/hosts"), "image hosts\n");
@@ -234,11 +242,7 @@ TEST_F(ExecutorTest, EtcFilesOverExistingOnesLeaveThemUntouched) {
 
 TEST_F(ExecutorTest, EtcHostnameIsTheImagesOwnFile) {
   // As BuildKit: only the UTS hostname is set; a write to /etc/hostname stays.
-  std::string lower2 = dir_->path() + "/lower2";
-  ASSERT_TRUE(MakeDirs(lower2 + "/etc").ok());
-  ASSERT_TRUE(WriteFileAtomic(lower2 + "/etc/hostname", "image\n").ok());
-  RunSpec spec = Sh("hostname; cat /etc/hostname; echo mine > /etc/hostname");
-  spec.root.options = "lowerdir=" + lower2 + ":" + lower() + ",upperdir=" + upper_ + ",workdir=" + work_;
+  RunSpec spec = OverEtcFile("hostname", "image\n", "hostname; cat /etc/hostname; echo mine > /etc/hostname");
   EXPECT_EQ(Output(spec), "buildkitsandbox\nimage\n");
   EXPECT_EQ(Slurp(upper_ + "/etc/hostname"), "mine\n");
 }
