@@ -123,10 +123,16 @@ Result<std::string> Copier::PrepareTarget(const std::string& src, const std::str
 Status Copier::CopyEntry(const std::string& src, const std::string& rel, const std::string& target,
                          bool overwrite_meta, bool skip_include) {
   struct stat st;
-  std::string base;  // looked up by name in its (cached) directory: one path walk per directory
-  int dfd = src_dirs_.Resolve(src, &base);
-  if ((dfd >= 0 ? fstatat(dfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) : lstat(src.c_str(), &st)) != 0)
-    return Status::FromErrno(errno, "stat", src);
+  std::optional<struct stat> known;
+  if (opts_.hooks && opts_.hooks->source_stat) known = opts_.hooks->source_stat(src);
+  if (known) {
+    st = *known;
+  } else {
+    std::string base;  // looked up by name in its (cached) directory: one path walk per directory
+    int dfd = src_dirs_.Resolve(src, &base);
+    if ((dfd >= 0 ? fstatat(dfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) : lstat(src.c_str(), &st)) != 0)
+      return Status::FromErrno(errno, "stat", src);
+  }
   bool is_dir = S_ISDIR(st.st_mode);
   bool include = false;
   if (!rel.empty()) {

@@ -37,6 +37,9 @@ struct CopyHooks {
       existing_copy;
   // Called for every entry (any type) written or kept, once its metadata is final.
   std::function<void(const std::string& src, const struct stat& st, const std::string& target)> done;
+  // The lstat of source `src` when the caller took one moments ago (the context
+  // walk of the same build), nullopt to stat it here.
+  std::function<std::optional<struct stat>(const std::string& src)> source_stat;
   // Kept target inodes -> (the copier that kept one, its source inode): a full copy
   // gives two destinations one inode only for hard links within one source tree.
   std::map<std::pair<dev_t, ino_t>, std::pair<uint64_t, std::pair<dev_t, ino_t>>> kept;

@@ -220,6 +220,13 @@ Status ContextChecksummer::Save() {
   return Status::OK();
 }
 
+std::optional<struct stat> ContextChecksummer::LastStat(const std::string& rel) {
+  std::lock_guard l(mu_);
+  auto it = last_stats_.find(rel);
+  if (it == last_stats_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::optional<std::string> ContextChecksummer::FileDigest(const std::string& rel, const struct stat* st) {
   WaitLoaded();
   std::lock_guard l(mu_);
@@ -239,6 +246,7 @@ Status ContextChecksummer::Add(const std::string& rel, const struct stat& st, st
   if (!inserted) return Status::OK();
   Collected& c = it->second;
   c.st = st;
+  last_stats_[rel] = st;
   Entry& e = cache_[rel];
   c.entry = &e;
   c.stale = !e.Same(st) || (S_ISREG(st.st_mode) && e.hash.empty());

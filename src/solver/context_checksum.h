@@ -53,6 +53,9 @@ class ContextChecksummer {
   // when `st` is given, also only if it still names that file (inode, size, mtime).
   // nullopt otherwise. Thread-safe.
   std::optional<std::string> FileDigest(const std::string& rel, const struct ::stat* st = nullptr);
+  // The lstat the last walk took of `rel` (relative like FileDigest's), nullopt
+  // when no walk of this process saw it. Thread-safe.
+  std::optional<struct ::stat> LastStat(const std::string& rel);
   // Files whose content was read so far (not served by the stat cache).
   size_t files_hashed() const { return files_hashed_; }
 
@@ -85,6 +88,7 @@ class ContextChecksummer {
   PatternMatcher excludes_, includes_;
   std::mutex mu_;
   std::unordered_map<std::string, Entry> cache_;  // pointers stay valid across rehashing
+  std::unordered_map<std::string, struct ::stat> last_stats_;  // LastStat
   std::thread loader_;
   std::once_flag loaded_;
   bool dirty_ = false;

@@ -216,6 +216,11 @@ class FileOpImpl : public OpImpl {
       inc.kept++;
       return c->st;
     };
+    // The context walk of this build stat'ed every source a moment ago.
+    hooks.source_stat = [&](const std::string& src) -> std::optional<struct stat> {
+      auto rel = Incremental::Rel(inc.src_root, src);
+      return rel ? inc.sum->LastStat(*rel) : std::nullopt;
+    };
     fctx.copy_hooks = &hooks;
     if (ctx.cancel->cancelled()) return Status::Cancelled("build cancelled");
     RETURN_IF_ERROR(fileop::Apply(f_, fctx));
