@@ -22,12 +22,6 @@
 
 namespace kiln::solver {
 
-struct ContextChecksummer::Collected {
-  struct stat st;
-  Entry* entry = nullptr;  // in cache_, filled when missing or stale
-  bool stale = false;
-};
-
 namespace {
 
 int64_t Ns(const struct timespec& ts) { return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec; }
@@ -222,9 +216,9 @@ Status ContextChecksummer::Save() {
 
 std::optional<struct stat> ContextChecksummer::LastStat(const std::string& rel) {
   std::lock_guard l(mu_);
-  auto it = last_stats_.find(rel);
-  if (it == last_stats_.end()) return std::nullopt;
-  return it->second;
+  auto it = last_picked_.find(rel);
+  if (it == last_picked_.end()) return std::nullopt;
+  return it->second.st;
 }
 
 std::optional<std::string> ContextChecksummer::FileDigest(const std::string& rel, const struct stat* st) {
@@ -246,7 +240,6 @@ Status ContextChecksummer::Add(const std::string& rel, const struct stat& st, st
   if (!inserted) return Status::OK();
   Collected& c = it->second;
   c.st = st;
-  last_stats_[rel] = st;
   Entry& e = cache_[rel];
   c.entry = &e;
   c.stale = !e.Same(st) || (S_ISREG(st.st_mode) && e.hash.empty());
@@ -465,6 +458,7 @@ Result<std::string> ContextChecksummer::Checksum(const std::vector<std::string>&
   spdlog::debug("context {}: {} entries, {} re-read; walk {:.1f} ms, hash {:.1f} ms", opts_.dir, picked.size(),
                 stale.size(), std::chrono::duration<double, std::milli>(t1 - t0).count(),
                 std::chrono::duration<double, std::milli>(t2 - t1).count());
+  last_picked_ = std::move(picked);  // for LastStat
   return sum.Digest();
 }
 

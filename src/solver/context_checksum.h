@@ -53,8 +53,8 @@ class ContextChecksummer {
   // when `st` is given, also only if it still names that file (inode, size, mtime).
   // nullopt otherwise. Thread-safe.
   std::optional<std::string> FileDigest(const std::string& rel, const struct ::stat* st = nullptr);
-  // The lstat the last walk took of `rel` (relative like FileDigest's), nullopt
-  // when no walk of this process saw it. Thread-safe.
+  // The lstat the last Checksum call took of `rel` (relative like FileDigest's),
+  // nullopt when that call did not cover it. Thread-safe.
   std::optional<struct ::stat> LastStat(const std::string& rel);
   // Files whose content was read so far (not served by the stat cache).
   size_t files_hashed() const { return files_hashed_; }
@@ -71,7 +71,11 @@ class ContextChecksummer {
     bool checked = false;  // covered by a Checksum call of this process (not persisted)
     bool Same(const struct ::stat& st) const;
   };
-  struct Collected;  // one file picked for a checksum
+  struct Collected {  // one file picked for a checksum
+    struct ::stat st;
+    Entry* entry = nullptr;  // in cache_, filled when missing or stale
+    bool stale = false;
+  };
   explicit ContextChecksummer(ContextOptions opts) : opts_(std::move(opts)) {}
   Status LoadCache();
   // The stat cache is read on its own thread while the first walk lists the
@@ -88,7 +92,7 @@ class ContextChecksummer {
   PatternMatcher excludes_, includes_;
   std::mutex mu_;
   std::unordered_map<std::string, Entry> cache_;  // pointers stay valid across rehashing
-  std::unordered_map<std::string, struct ::stat> last_stats_;  // LastStat
+  std::map<std::string, Collected> last_picked_;  // the last Checksum's files (LastStat)
   std::thread loader_;
   std::once_flag loaded_;
   bool dirty_ = false;
