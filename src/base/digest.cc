@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/fs.h"
+
 namespace kiln {
 
 struct Sha256::Impl {
@@ -81,22 +83,13 @@ std::string Sha256Hex(std::string_view data) {
 std::string Sha256Digest(std::string_view data) { return "sha256:" + Sha256Hex(data); }
 
 Result<std::string> Sha256File(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno(errno, "open", path);
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Status::FromErrno(errno, "open", path);
   Sha256 h;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      return Status::FromErrno(err, "read", path);
-    }
-    if (n == 0) break;
-    h.Update(buf, static_cast<size_t>(n));
-  }
-  close(fd);
+  RETURN_IF_ERROR(ReadChunks(fd.get(), path, [&](const char* p, size_t n) {
+    h.Update(p, n);
+    return Status::OK();
+  }, 1 << 16));
   return h.Digest();
 }
 

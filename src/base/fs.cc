@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -82,6 +84,34 @@ Result<std::string> ReadFileOrStdin(const std::string& path) {
     if (n == 0) return out;
     out.append(buf, static_cast<size_t>(n));
   }
+}
+
+Status ReadChunks(int fd, const std::string& path, const std::function<Status(const char*, size_t)>& sink,
+                  size_t chunk) {
+  std::vector<char> buf(chunk);
+  for (;;) {
+    ssize_t n = read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "read", path);
+    }
+    if (n == 0) return Status::OK();
+    RETURN_IF_ERROR(sink(buf.data(), static_cast<size_t>(n)));
+  }
+}
+
+Status CopyData(int in, int out, const std::string& src, const std::string& dst) {
+  if (ioctl(out, FICLONE, in) == 0) return Status::OK();
+  for (;;) {
+    ssize_t n = copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+    if (n > 0) continue;
+    if (n == 0) return Status::OK();
+    if (errno == EINTR) continue;
+    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+      return Status::FromErrno(errno, "copy data to", dst);
+    break;  // not between these files: copy by hand
+  }
+  return ReadChunks(in, src, [&](const char* p, size_t n) { return WriteAll(out, p, n, dst); }, 1 << 16);
 }
 
 Status WriteAll(int fd, const void* data, size_t len, const std::string& path) {

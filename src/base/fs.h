@@ -2,6 +2,7 @@
 // temp file in the same directory, fsync, rename, fsync of the directory.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,13 @@ class ParentDirCache {
 
 // ReadFile, except that "-" reads standard input to its end.
 Result<std::string> ReadFileOrStdin(const std::string& path);
+// read(2) of `fd` to its end in chunks of up to `chunk` bytes, each handed to
+// `sink` (retrying EINTR; the first sink error stops it); errors name `path`.
+Status ReadChunks(int fd, const std::string& path, const std::function<Status(const char*, size_t)>& sink,
+                  size_t chunk = 1 << 20);
+// Copies the rest of `in` into `out`: a reflink where the filesystem has them,
+// else copy_file_range, else read/write. Errors name `src` and `dst`.
+Status CopyData(int in, int out, const std::string& src, const std::string& dst);
 // write(2) until all `len` bytes are written (retrying EINTR); errors name `path`.
 Status WriteAll(int fd, const void* data, size_t len, const std::string& path);
 // Atomically replaces `path` with `data` (mode applies to the new file).

@@ -141,7 +141,10 @@ class LocalContentStore : public ContentStore {
   Result<std::string> Read(const std::string& digest, bool verify) override {
     ASSIGN_OR_RETURN(int fd, OpenBlob(digest));
     std::string data;
-    Status st = ReadAll(fd, BlobPath(digest), [&](const char* p, size_t n) { data.append(p, n); });
+    Status st = ReadChunks(fd, BlobPath(digest), [&](const char* p, size_t n) {
+      data.append(p, n);
+      return Status::OK();
+    }, 1 << 16);
     close(fd);
     RETURN_IF_ERROR(st);
     if (verify) {
@@ -154,7 +157,10 @@ class LocalContentStore : public ContentStore {
   Status Verify(const std::string& digest) override {
     ASSIGN_OR_RETURN(int fd, OpenBlob(digest));
     Sha256 h;
-    Status st = ReadAll(fd, BlobPath(digest), [&](const char* p, size_t n) { h.Update(p, n); });
+    Status st = ReadChunks(fd, BlobPath(digest), [&](const char* p, size_t n) {
+      h.Update(p, n);
+      return Status::OK();
+    }, 1 << 16);
     close(fd);
     RETURN_IF_ERROR(st);
     std::string actual = h.Digest();
@@ -229,20 +235,6 @@ class LocalContentStore : public ContentStore {
       return Status::FromErrno(errno, "open", BlobPath(digest));
     }
     return fd;
-  }
-
-  template <typename F>
-  static Status ReadAll(int fd, const std::string& path, F&& sink) {
-    std::vector<char> buf(1 << 16);
-    for (;;) {
-      ssize_t n = read(fd, buf.data(), buf.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status::FromErrno(errno, "read", path);
-      }
-      if (n == 0) return Status::OK();
-      sink(buf.data(), static_cast<size_t>(n));
-    }
   }
 
   Status Mismatch(const std::string& digest, const std::string& actual) {

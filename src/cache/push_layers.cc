@@ -1,5 +1,7 @@
 #include "cache/push_layers.h"
 
+#include "base/fs.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -25,23 +27,9 @@ Result<LayerRecord> GzipTwin(ContentStore& store, MetadataStore& md, const std::
   ASSIGN_OR_RETURN(std::string path, store.Path(digest));
   ASSIGN_OR_RETURN(auto w, store.NewWriter());
   ASSIGN_OR_RETURN(auto comp, LayerCompressor::Create(w.get(), Compression::kGzip));
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno(errno, "open", path);
-  std::vector<char> buf(1 << 20);
-  Status st;
-  for (;;) {
-    ssize_t n = read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      st = Status::FromErrno(errno, "read", path);
-      break;
-    }
-    if (n == 0) break;
-    st = comp->Write(buf.data(), static_cast<size_t>(n));
-    if (!st.ok()) break;
-  }
-  close(fd);
-  RETURN_IF_ERROR(st);
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Status::FromErrno(errno, "open", path);
+  RETURN_IF_ERROR(ReadChunks(fd.get(), path, [&](const char* p, size_t n) { return comp->Write(p, n); }));
   RETURN_IF_ERROR(comp->Finish());
   if (comp->DiffId() != digest)
     return Status::Corruption("layer blob " + digest + " hashes to " + comp->DiffId() + " while compressing it");

@@ -21,31 +21,11 @@ namespace {
 Status Errno(const std::string& op, const std::string& path) { return Status::FromErrno(errno, op, path); }
 
 Status CopyFileData(const std::string& src, const std::string& dst, mode_t mode) {
-  int in = open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (in < 0) return Errno("open", src);
-  int out = open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode & 0777);
-  if (out < 0) {
-    close(in);
-    return Errno("create", dst);
-  }
-  Status st;
-  std::vector<char> buf(1 << 17);
-  for (;;) {
-    ssize_t n = read(in, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) { st = Errno("read", src); break; }
-    if (n == 0) break;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = write(out, buf.data() + off, n - off);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) { st = Errno("write", dst); break; }
-      off += w;
-    }
-    if (!st.ok()) break;
-  }
-  close(in);
-  close(out);
-  return st;
+  Fd in(open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (in.get() < 0) return Errno("open", src);
+  Fd out(open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode & 0777));
+  if (out.get() < 0) return Errno("create", dst);
+  return CopyData(in.get(), out.get(), src, dst);
 }
 
 // Owner, mode (after chown, which clears setuid), times.

@@ -96,36 +96,11 @@ Status CopyBlob(cache::ContentStore& store, const std::string& digest, const std
   std::string dst = blobs_dir + "/" + std::string(DigestHex(digest));
   if (PathExists(dst)) return Status::OK();
   ASSIGN_OR_RETURN(std::string src, store.Path(digest));
-  int in = open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) return Status::FromErrno(errno, "open blob", src);
-  auto out = OutputFile::Create(dst);
-  if (!out.ok()) {
-    close(in);
-    return out.status();
-  }
-  std::vector<char> buf(1 << 20);
-  for (;;) {
-    ssize_t n = read(in, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      close(in);
-      return Status::FromErrno(err, "read blob", src);
-    }
-    if (n == 0) break;
-    for (ssize_t off = 0; off < n;) {
-      ssize_t w = write((*out)->fd(), buf.data() + off, n - off);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) {
-        int err = errno;
-        close(in);
-        return Status::FromErrno(err, "write", dst);
-      }
-      off += w;
-    }
-  }
-  close(in);
-  return (*out)->Commit();
+  Fd in(open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return Status::FromErrno(errno, "open blob", src);
+  ASSIGN_OR_RETURN(auto out, OutputFile::Create(dst));
+  RETURN_IF_ERROR(CopyData(in.get(), out->fd(), src, dst));
+  return out->Commit();
 }
 
 Status FillLayout(const std::string& dir, cache::ContentStore& store, const LayoutContent& c) {

@@ -52,28 +52,7 @@ Status CopyFileData(const std::string& src, const std::string& dst) {
   if (in.get() < 0) return Status::FromErrno(errno, "open", src);
   Fd out(open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (out.get() < 0) return Status::FromErrno(errno, "create", dst);
-  if (ioctl(out.get(), FICLONE, in.get()) == 0) return Status::OK();
-  bool use_cfr = true;
-  for (;;) {
-    if (use_cfr) {
-      ssize_t n = copy_file_range(in.get(), nullptr, out.get(), nullptr, 1 << 30, 0);
-      if (n > 0) continue;
-      if (n == 0) return Status::OK();
-      if (errno == EINTR) continue;
-      if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) {
-        return Status::FromErrno(errno, "copy data to", dst);
-      }
-      use_cfr = false;
-    }
-    char buf[1 << 16];
-    ssize_t n = read(in.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(errno, "read", src);
-    }
-    if (n == 0) return Status::OK();
-    RETURN_IF_ERROR(WriteAll(out.get(), buf, static_cast<size_t>(n), dst));
-  }
+  return CopyData(in.get(), out.get(), src, dst);
 }
 
 void CopyXattrs(const std::string& src, const std::string& dst) {

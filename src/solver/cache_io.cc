@@ -179,30 +179,11 @@ Status ExportRegistry(const std::string& ref_s, const ExportBlobs& b, cache::Con
 
 // Streams the file `src` into the content store, verified.
 Status IngestFile(cache::ContentStore& content, const std::string& src, const oci::Descriptor& d) {
-  int fd = open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno(errno, "open", src);
-  auto w = content.NewWriter();
-  if (!w.ok()) {
-    close(fd);
-    return w.status();
-  }
-  std::vector<char> buf(1 << 20);
-  for (;;) {
-    ssize_t n = read(fd, buf.data(), buf.size());
-    if (n < 0) {
-      int e = errno;
-      close(fd);
-      return Status::FromErrno(e, "read", src);
-    }
-    if (n == 0) break;
-    Status st = (*w)->Write(buf.data(), static_cast<size_t>(n));
-    if (!st.ok()) {
-      close(fd);
-      return st;
-    }
-  }
-  close(fd);
-  return (*w)->Commit(d.digest, d.size).status();
+  Fd fd(open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Status::FromErrno(errno, "open", src);
+  ASSIGN_OR_RETURN(auto w, content.NewWriter());
+  RETURN_IF_ERROR(ReadChunks(fd.get(), src, [&](const char* p, size_t n) { return w->Write(p, n); }));
+  return w->Commit(d.digest, d.size).status();
 }
 
 }  // namespace

@@ -174,36 +174,11 @@ class HttpSourceOp : public OpImpl {
   }
 
   static Status CopyFile(const std::string& src, const std::string& dst) {
-    int in = open(src.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in < 0) return Status::FromErrno(errno, "open", src);
+    Fd in(open(src.c_str(), O_RDONLY | O_CLOEXEC));
+    if (in.get() < 0) return Status::FromErrno(errno, "open", src);
     int out = open(dst.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (out < 0) {
-      int e = errno;
-      close(in);
-      return Status::FromErrno(e, "create", dst);
-    }
-    std::vector<char> buf(1 << 20);
-    Status st;
-    for (;;) {
-      ssize_t n = read(in, buf.data(), buf.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        st = Status::FromErrno(errno, "read", src);
-        break;
-      }
-      if (n == 0) break;
-      for (ssize_t off = 0; off < n;) {
-        ssize_t w = write(out, buf.data() + off, static_cast<size_t>(n - off));
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) {
-          st = Status::FromErrno(errno, "write", dst);
-          break;
-        }
-        off += w;
-      }
-      if (!st.ok()) break;
-    }
-    close(in);
+    if (out < 0) return Status::FromErrno(errno, "create", dst);
+    Status st = CopyData(in.get(), out, src, dst);
     if (close(out) != 0 && st.ok()) st = Status::FromErrno(errno, "close", dst);
     return st;
   }
