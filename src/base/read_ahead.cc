@@ -85,8 +85,9 @@ ssize_t ReadAhead::ReadNoWait(int fd, void* buf, size_t n) {
   return r;
 }
 
-BackgroundReadAhead::BackgroundReadAhead(std::vector<std::string> paths) : paths_(std::move(paths)) {
-  if (!paths_.empty()) thread_ = std::thread([this] { Run(); });
+BackgroundReadAhead::BackgroundReadAhead(size_t n, std::function<std::string(size_t)> path_of)
+    : n_(n), path_of_(std::move(path_of)) {
+  if (n_ > 0) thread_ = std::thread([this] { Run(); });
 }
 
 BackgroundReadAhead::~BackgroundReadAhead() {
@@ -100,15 +101,23 @@ bool BackgroundReadAhead::WasCold() {
 }
 
 void BackgroundReadAhead::Run() {
+  // File i opened, with its size; an invalid Fd when it is not a regular file.
+  auto open_file = [&](size_t i, off_t* size) {
+    Fd fd(open(path_of_(i).c_str(), kOpenFlags));
+    struct stat st;
+    if (fd.get() < 0 || fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return Fd();
+    *size = st.st_size;
+    return fd;
+  };
   // The sample: up to 64 files spread over the list, every page of each.
   constexpr size_t kSample = 64;
-  size_t step = std::max<size_t>(1, paths_.size() / kSample), pages = 0, missing = 0;
+  size_t step = std::max<size_t>(1, n_ / kSample), pages = 0, missing = 0;
   char byte;
-  for (size_t i = 0; i < paths_.size() && !stop_; i += step) {
-    Fd fd(open(paths_[i].c_str(), kOpenFlags));
-    struct stat st;
-    if (fd.get() < 0 || fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    for (off_t off = 0; off < st.st_size && off < (1 << 20); off += 4096) {
+  off_t size = 0;
+  for (size_t i = 0; i < n_ && !stop_; i += step) {
+    Fd fd = open_file(i, &size);
+    if (fd.get() < 0) continue;
+    for (off_t off = 0; off < size && off < (1 << 20); off += 4096) {
       struct iovec iov = {&byte, 1};
       pages++;
       if (preadv2(fd.get(), &iov, 1, off, RWF_NOWAIT) < 0) missing++;
@@ -117,11 +126,9 @@ void BackgroundReadAhead::Run() {
   // Under 2% missing: the reader's own read-ahead handles the odd miss.
   cold_ = pages > 0 && missing * 50 > pages;
   if (!cold_) return;
-  for (size_t i = 0; i < paths_.size() && !stop_; i++) {
-    Fd fd(open(paths_[i].c_str(), kOpenFlags));
-    struct stat st;
-    if (fd.get() < 0 || fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    (void)readahead(fd.get(), 0, static_cast<size_t>(st.st_size));
+  for (size_t i = 0; i < n_ && !stop_; i++) {
+    Fd fd = open_file(i, &size);
+    if (fd.get() >= 0) (void)readahead(fd.get(), 0, static_cast<size_t>(size));
   }
 }
 

@@ -80,8 +80,9 @@ class ReadAhead {
 // stopped. On a warm page cache it costs the probes only.
 class BackgroundReadAhead {
  public:
-  // `paths`: regular files (never opened otherwise than O_NONBLOCK, O_NOFOLLOW).
-  explicit BackgroundReadAhead(std::vector<std::string> paths);
+  // Files 0..n-1, `path_of(i)` the path of regular file i (opened O_NONBLOCK,
+  // O_NOFOLLOW only). `path_of` must stay valid until the destructor returns.
+  BackgroundReadAhead(size_t n, std::function<std::string(size_t)> path_of);
   // Stops issuing requests (those issued go on in the kernel) and joins.
   ~BackgroundReadAhead();
   BackgroundReadAhead(const BackgroundReadAhead&) = delete;
@@ -93,7 +94,8 @@ class BackgroundReadAhead {
  private:
   void Run();
 
-  std::vector<std::string> paths_;
+  const size_t n_;
+  std::function<std::string(size_t)> path_of_;
   std::atomic<bool> stop_{false};
   bool cold_ = false;
   std::thread thread_;

@@ -76,7 +76,7 @@ TEST_F(ReadAheadTest, AMissTurnsReadAheadOnForTheFilesAfterIt) {
 TEST_F(ReadAheadTest, BackgroundReadAheadWarmsColdFilesOnly) {
   for (const auto& p : paths_) ASSERT_TRUE(ReadFile(p).ok());
   {
-    BackgroundReadAhead warm(paths_);
+    BackgroundReadAhead warm(paths_.size(), [&](size_t i) { return paths_[i]; });
     EXPECT_FALSE(warm.WasCold()) << "files just read are in the page cache";
   }
   sync();
@@ -86,7 +86,7 @@ TEST_F(ReadAheadTest, BackgroundReadAheadWarmsColdFilesOnly) {
     posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     close(fd);
   }
-  BackgroundReadAhead cold(paths_);
+  BackgroundReadAhead cold(paths_.size(), [&](size_t i) { return paths_[i]; });
   if (!cold.WasCold()) GTEST_SKIP() << "the page cache kept the files (DONTNEED ignored here)";
   // Read back in: every file is readable without waiting once the requests complete.
   for (int attempt = 0; attempt < 100; attempt++) {

@@ -30,6 +30,9 @@ constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'L', 'I', 'X', '2'};
 constexpr char kTrailer[8] = {'K', 'I', 'L', 'N', 'L', 'I', 'X', 'E'};
 constexpr size_t kFpSize = 16;
 constexpr uint64_t kCheckpointEvery = 2 << 20;
+// Below this many entries (and 8 MiB of data to hash) a layer is fingerprinted and
+// hashed on the calling thread: a second thread would cost more than it saves.
+constexpr size_t kThreadedEntries = 4096;
 
 struct Checkpoint {
   uint64_t entry = 0;
@@ -230,7 +233,7 @@ Result<Walk> Fingerprints(const std::vector<Change>& changes) {
       if (!l) w.fps[i] = FpHash(base[i]);
     }
   };
-  if (n < 4096) {  // a second thread would cost more than it saves
+  if (n < kThreadedEntries) {
     part(0, 0, n);
   } else {
     size_t mid = n / 2;
@@ -384,7 +387,7 @@ Result<LayerRecord> HashLayerTar(const std::vector<Change>& changes, const std::
   int64_t data_bytes = 0;  // what is left to hash, roughly
   for (size_t i = start; i < changes.size(); i++)
     if (changes[i].has_stat && S_ISREG(changes[i].st.st_mode)) data_bytes += changes[i].st.st_size;
-  PipelinedHasher ph(h, data_bytes >= (8 << 20) || changes.size() - start >= 4096);
+  PipelinedHasher ph(h, data_bytes >= (8 << 20) || changes.size() - start >= kThreadedEntries);
   Status written = WriteLayerTarFrom(
       changes, start, std::move(links), opts,
       [&](const void* p, size_t n) {

@@ -123,6 +123,11 @@ class TarWriter {
 
   // archive_write_header's ARCHIVE_WARN (a name that is not UTF-8: written as bytes,
   // as moby writes it) is no error.
+  Status WriteHeader(archive_entry* e, const std::string& name) {
+    if (archive_write_header(a_, e) < ARCHIVE_WARN) return Fail("write tar header for", name);
+    return Status::OK();
+  }
+
   Status WriteMarker(const std::string& name, mode_t perm) {
     EntryPtr e(archive_entry_new());
     archive_entry_set_pathname(e.get(), name.c_str());
@@ -130,13 +135,7 @@ class TarWriter {
     archive_entry_set_perm(e.get(), perm);
     archive_entry_set_size(e.get(), 0);
     archive_entry_set_mtime(e.get(), opts_.source_date_epoch.value_or(0), 0);
-    if (archive_write_header(a_, e.get()) < ARCHIVE_WARN) return Fail("write tar header for", name);
-    return Status::OK();
-  }
-
-  Status AddXattrs(archive_entry* e, const std::map<std::string, std::string>& xattrs) {
-    for (auto& [k, v] : xattrs) archive_entry_xattr_add_entry(e, k.c_str(), v.data(), v.size());
-    return Status::OK();
+    return WriteHeader(e.get(), name);
   }
 
   Status WriteEntry(const Change& c, size_t i) {
@@ -164,20 +163,14 @@ class TarWriter {
     archive_entry_set_gid(e.get(), st.st_gid);
     archive_entry_set_mode(e.get(), st.st_mode);
     archive_entry_set_mtime(e.get(), Clamp(st.st_mtim.tv_sec), 0);
-    if (file.get() >= 0) {
-      ASSIGN_OR_RETURN(auto xattrs, LayerXattrsOf(file.get(), c.source));
-      RETURN_IF_ERROR(AddXattrs(e.get(), xattrs));
-    } else {
-      ASSIGN_OR_RETURN(auto xattrs, LayerXattrs(c.source));
-      RETURN_IF_ERROR(AddXattrs(e.get(), xattrs));
-    }
+    ASSIGN_OR_RETURN(auto xattrs, file.get() >= 0 ? LayerXattrsOf(file.get(), c.source) : LayerXattrs(c.source));
+    for (auto& [k, v] : xattrs) archive_entry_xattr_add_entry(e.get(), k.c_str(), v.data(), v.size());
     if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
       auto [it, fresh] = links_.try_emplace({static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)}, c.path);
       if (!fresh) {
         archive_entry_set_hardlink(e.get(), it->second.c_str());
         archive_entry_set_size(e.get(), 0);
-        if (archive_write_header(a_, e.get()) < ARCHIVE_WARN) return Fail("write tar header for", c.path);
-        return Status::OK();
+        return WriteHeader(e.get(), c.path);
       }
     }
     if (S_ISLNK(st.st_mode)) {
@@ -191,7 +184,7 @@ class TarWriter {
     }
     bool regular = S_ISREG(st.st_mode);
     archive_entry_set_size(e.get(), regular ? st.st_size : 0);
-    if (archive_write_header(a_, e.get()) < ARCHIVE_WARN) return Fail("write tar header for", c.path);
+    RETURN_IF_ERROR(WriteHeader(e.get(), c.path));
     if (regular) RETURN_IF_ERROR(CopyData(file.get(), c.source, st.st_size));
     return Status::OK();
   }

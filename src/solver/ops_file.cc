@@ -181,10 +181,7 @@ class FileOpImpl : public OpImpl {
       return Status::FailedPrecondition("the snapshot is not an overlay");
     // The export reads every kept file again right after this copy: when the page
     // cache has lost them, they are read back in meanwhile (in tar order).
-    std::vector<std::string> warm;
-    warm.reserve(prev.files.size());
-    for (const auto& f : prev.files) warm.push_back(prev_upper + "/" + f.dest);
-    BackgroundReadAhead prefetch(std::move(warm));
+    BackgroundReadAhead prefetch(prev.files.size(), [&](size_t i) { return prev_upper + "/" + prev.files[i].dest; });
     using Clock = std::chrono::steady_clock;
     auto ms = [](Clock::time_point a) { return std::chrono::duration<double, std::milli>(Clock::now() - a).count(); };
     auto t0 = Clock::now();
