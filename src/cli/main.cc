@@ -75,6 +75,10 @@ int Main(int argc, char** argv) {
   kiln::cli::RegisterRegistry(app, g);
   kiln::cli::RegisterDebug(app, g);
 
+  if (kiln::Status st = kiln::cli::CheckCommand(app, argc, argv); !st.ok()) {
+    fprintf(stderr, "error: %s\n", st.ToString().c_str());
+    return 1;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
