@@ -3,12 +3,15 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -173,6 +176,51 @@ Status RemoveAll(const std::string& path) {
 bool PathExists(const std::string& path) {
   struct stat st;
   return lstat(path.c_str(), &st) == 0;
+}
+
+Result<std::string> ResolveInRoot(const std::string& root, const std::string& path) {
+  int rootfd = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) return Status::FromErrno(errno, "open", root);
+  size_t start = path.find_first_not_of('/');
+  std::string rel = start == std::string::npos ? "." : path.substr(start);
+  struct open_how how = {};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int fd;
+  do {
+    fd = static_cast<int>(syscall(SYS_openat2, rootfd, rel.c_str(), &how, sizeof how));
+  } while (fd < 0 && errno == EAGAIN);
+  int err = errno;
+  close(rootfd);
+  if (fd < 0) {
+    if (err == ENOENT || err == ENOTDIR || err == ELOOP)
+      return Status::NotFound(path + " not found in " + root);
+    return Status::FromErrno(err, "resolve " + path + " in", root);
+  }
+  char buf[PATH_MAX + 1];
+  std::string proc = "/proc/self/fd/" + std::to_string(fd);
+  ssize_t n = readlink(proc.c_str(), buf, PATH_MAX);
+  err = errno;
+  close(fd);
+  if (n < 0) return Status::FromErrno(err, "readlink", proc);
+  std::string out(buf, static_cast<size_t>(n));
+  // Defence in depth: the kernel's answer must lie under the root itself.
+  auto real_root = [&]() -> std::string {
+    char* r = realpath(root.c_str(), nullptr);
+    std::string s = r ? r : root;
+    free(r);
+    return s;
+  }();
+  if (out != real_root && out.compare(0, real_root.size() + 1, real_root + "/") != 0 && real_root != "/")
+    return Status::PermissionDenied(path + " resolves outside " + root);
+  return out;
+}
+
+Result<std::string> ResolveContextFile(const std::string& context, const std::string& path) {
+  std::string ctx = context.empty() ? "." : context;
+  while (ctx.size() > 1 && ctx.back() == '/') ctx.pop_back();
+  if (path.compare(0, ctx.size() + 1, ctx + "/") != 0) return path;
+  return ResolveInRoot(ctx, path.substr(ctx.size() + 1));
 }
 
 Result<std::vector<std::string>> ReadDirSorted(const std::string& dir) {

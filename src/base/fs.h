@@ -68,6 +68,15 @@ Status MakeDirs(const std::string& path, int mode = 0755);
 // rm -rf; a missing path is fine.
 Status RemoveAll(const std::string& path);
 bool PathExists(const std::string& path);
+// The host path of `path` resolved inside `root` as if `root` were "/": every
+// symlink (absolute or relative) and ".." stays inside it (openat2 with
+// RESOLVE_IN_ROOT), so the result never names a file outside `root`. The
+// result has no symlinks left. NotFound when it does not exist inside `root`.
+Result<std::string> ResolveInRoot(const std::string& root, const std::string& path);
+// A file a build reads from its context (the Dockerfile, .dockerignore):
+// `path` resolved inside `context` when it lies under it (lexically), else
+// `path` itself (a file the user named outside the context).
+Result<std::string> ResolveContextFile(const std::string& context, const std::string& path);
 // The names in a directory, without "." and "..", sorted bytewise.
 Result<std::vector<std::string>> ReadDirSorted(const std::string& dir);
 Status FsyncDir(const std::string& dir);

@@ -31,6 +31,12 @@ void RegisterDebug(CLI::App& app, GlobalOptions& g);     // debug ast, ...
 void RegisterImages(CLI::App& app, GlobalOptions& g);    // images, rm, tag, inspect, save, prune, du
 void RegisterRegistry(CLI::App& app, GlobalOptions& g);  // pull, push, login, logout
 
+// Before parsing: the first word that is not a global option must name a
+// subcommand. Otherwise (`kiln biuld`, `kiln compose build`) an error that says
+// the command is unknown, lists the commands and suggests the nearest one.
+// CLI11 alone would skip the word and parse the rest ("context is required").
+Status CheckCommand(const CLI::App& app, int argc, const char* const* argv);
+
 // A hidden placeholder subcommand for work in progress.
 void AddPlaceholder(CLI::App& app, const std::string& name, const std::string& issue);
 

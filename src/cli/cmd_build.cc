@@ -388,7 +388,10 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   if (stat(f.context.c_str(), &cst) != 0 || !S_ISDIR(cst.st_mode))
     Fail(Status::NotFound("build context `" + f.context + "` is not a directory").WithHint("kiln build [flags] DIR"));
   std::string dockerfile_path = f.file.empty() ? f.context + "/Dockerfile" : f.file;
-  auto t = ReadFileOrStdin(dockerfile_path);
+  // A Dockerfile inside the context is resolved inside it: a symlink to a host
+  // file is "not found", as docker says, never read.
+  auto in_context = dockerfile_path == "-" ? Result<std::string>(dockerfile_path) : ResolveContextFile(f.context, dockerfile_path);
+  auto t = in_context.ok() ? ReadFileOrStdin(*in_context) : Result<std::string>(in_context.status());
   if (!t.ok()) Fail(t.status().WithContext("read Dockerfile").WithHint("pass its path with -f"));
   std::string text = std::move(t).value();
   if (f.file == "-") dockerfile_path = "";

@@ -1,6 +1,8 @@
 // kiln: a daemonless container image builder and Dockerfile toolchain.
 #include <sys/resource.h>
 
+#include <pthread.h>
+
 #include <clocale>
 #include <cstdio>
 
@@ -11,7 +13,41 @@
 #define KILN_VERSION "0.0.0"
 #endif
 
+namespace {
+
+struct Args {
+  int argc;
+  char** argv;
+  int rc;
+};
+
+int Main(int argc, char** argv);
+
+}  // namespace
+
+// kiln runs on a thread with a 256 MB stack (mapped on demand): Dockerfile
+// expansion recurses per nested ${A:-${B:-...}} (bounded at 20,000 levels), as
+// Go's growing stacks let docker build such files. The process's own stack
+// limit stays as it was, so RUN steps inherit the usual one.
 int main(int argc, char** argv) {
+  Args a{argc, argv, 1};
+  pthread_attr_t attr;
+  pthread_t t;
+  if (pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, size_t{256} << 20) == 0 &&
+      pthread_create(&t, &attr, [](void* p) -> void* {
+        auto* a = static_cast<Args*>(p);
+        a->rc = Main(a->argc, a->argv);
+        return nullptr;
+      }, &a) == 0) {
+    pthread_join(t, nullptr);
+    return a.rc;
+  }
+  return Main(argc, argv);
+}
+
+namespace {
+
+int Main(int argc, char** argv) {
   // libarchive converts tar header names between the locale's charset and
   // UTF-8 (pax): in the "C" locale every non-ASCII file name ("ça.txt") fails
   // with "Can't translate pathname". Only the character type changes; number
@@ -39,6 +75,10 @@ int main(int argc, char** argv) {
   kiln::cli::RegisterRegistry(app, g);
   kiln::cli::RegisterDebug(app, g);
 
+  if (kiln::Status st = kiln::cli::CheckCommand(app, argc, argv); !st.ok()) {
+    fprintf(stderr, "error: %s\n", st.ToString().c_str());
+    return 1;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -46,3 +86,5 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
+
+}  // namespace

@@ -126,6 +126,29 @@ Result<CopyOptions> MakeCopyOptions(const llb::CopyAction& a, const FileOpContex
   return o;
 }
 
+// COPY --parents as the Dockerfile frontend lowers it: `src` is the pivot (the
+// part before "/./", else "/"), and the include patterns are the sources below
+// it, copied with their directories. A pattern without wildcards must match.
+Status CopyParents(const llb::CopyAction& a, const FileOpContext& ctx, const std::string& src_root,
+                   std::string dest, CopyOptions opts) {
+  std::string pivot = AbsClean(a.src);
+  for (const std::string& pattern : a.include_patterns) {
+    if (HasWildcards(pattern) && a.allow_empty_wildcard) continue;
+    ASSIGN_OR_RETURN(auto matches, ResolveWildcards(src_root, JoinPath(pivot, pattern), a.follow_symlinks));
+    bool found = !matches.empty();
+    if (found && !HasWildcards(pattern)) {
+      ASSIGN_OR_RETURN(std::string h, SourcePath(src_root, matches[0], a.follow_symlinks));
+      found = PathExists(h);
+    }
+    if (!found) return Status::NotFound("\"" + JoinPath(pivot, pattern) + "\": not found");
+  }
+  if (dest.back() != '/') dest += "/";
+  opts.include_patterns = a.include_patterns;
+  llb::CopyAction whole = a;
+  whole.dir_copy_contents = true;
+  return CopyOne(src_root, pivot, ctx.dest_root, dest, whole, std::move(opts));
+}
+
 Status DoCopy(const llb::CopyAction& a, const FileOpContext& ctx, const std::string& src_root) {
   std::string dest = CleanKeepSlash(a.dest);
   if (!a.create_dest_path) {
@@ -136,31 +159,7 @@ Status DoCopy(const llb::CopyAction& a, const FileOpContext& ctx, const std::str
   ASSIGN_OR_RETURN(CopyOptions opts, MakeCopyOptions(a, ctx));
 
   std::string src = CleanKeepSlash(a.src);
-  if (a.parents) {
-    // --parents: the part after a "/./" pivot (or the whole path) keeps its directories.
-    std::string pivot = "/", pattern = a.src;
-    if (size_t i = a.src.find("/./"); i != std::string::npos) {
-      pivot = AbsClean(a.src.substr(0, i));
-      pattern = a.src.substr(i + 3);
-    }
-    pattern = AbsClean(pattern).substr(1);
-    ASSIGN_OR_RETURN(auto matches, ResolveWildcards(src_root, JoinPath(pivot, pattern), a.follow_symlinks));
-    if (!HasWildcards(pattern) && !matches.empty()) {
-      ASSIGN_OR_RETURN(std::string h, SourcePath(src_root, matches[0], a.follow_symlinks));
-      if (!PathExists(h)) matches.clear();
-    }
-    if (matches.empty()) {
-      if (a.allow_empty_wildcard && HasWildcards(pattern)) return Status::OK();
-      return Status::NotFound("\"" + AbsClean(a.src) + "\": not found");
-    }
-    if (dest.back() != '/') dest += "/";
-    opts.include_patterns = {pattern};
-    llb::CopyAction whole = a;
-    whole.dir_copy_contents = true;
-    whole.follow_symlinks = true;
-    return CopyOne(src_root, pivot, ctx.dest_root, dest, whole, std::move(opts));
-  }
-
+  if (a.parents) return CopyParents(a, ctx, src_root, dest, std::move(opts));
   std::vector<std::string> sources{src};
   if (a.allow_wildcard) {
     ASSIGN_OR_RETURN(sources, ResolveWildcards(src_root, src, a.follow_symlinks));

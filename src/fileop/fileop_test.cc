@@ -294,23 +294,51 @@ TEST_F(FileOpTest, IncludePatterns) {
   EXPECT_FALSE(PathExists(dst_ + "/out/a/x"));  // directories without matches are not created
 }
 
+// COPY --parents as lowered: src is the pivot, the include patterns the sources below it.
 TEST_F(FileOpTest, Parents) {
   Write(src_ + "/x/y/a.txt", "a");
   Write(src_ + "/x/z/b.txt", "b");
   Write(src_ + "/x/z/c.md", "c");
-  auto a = Copy("/x/*/*.txt", "/out");
-  a.parents = true;
-  ASSERT_TRUE(Run(a).ok());
+  Write(src_ + "/c/z.txt", "z");
+  auto parents = [&](const std::string& pivot, std::vector<std::string> patterns, const std::string& dest) {
+    auto a = Copy(pivot, dest);
+    a.parents = true;
+    a.include_patterns = std::move(patterns);
+    a.follow_symlinks = true;
+    a.allow_wildcard = true;
+    a.allow_empty_wildcard = true;
+    return a;
+  };
+  ASSERT_TRUE(Run(parents("/", {"x/*/*.txt"}, "/out")).ok());
   EXPECT_EQ(Read(dst_ + "/out/x/y/a.txt"), "a");
   EXPECT_EQ(Read(dst_ + "/out/x/z/b.txt"), "b");
   EXPECT_FALSE(PathExists(dst_ + "/out/x/z/c.md"));
-  a = Copy("/x/./z/b.txt", "/pivot/");
-  a.parents = true;
-  ASSERT_TRUE(Run(a).ok());
+  EXPECT_FALSE(PathExists(dst_ + "/out/c"));
+  // Two sources of one COPY are two actions; each keeps its directories.
+  ASSERT_TRUE(Run(parents("/", {"x/y/a.txt"}, "/p/")).ok());
+  ASSERT_TRUE(Run(parents("/", {"c/z.txt"}, "/p/")).ok());
+  EXPECT_EQ(Read(dst_ + "/p/x/y/a.txt"), "a");
+  EXPECT_EQ(Read(dst_ + "/p/c/z.txt"), "z");
+  EXPECT_EQ(Lstat(dst_ + "/p/x/y").st_mode & 07777, Lstat(src_ + "/x/y").st_mode & 07777);
+  // A "/./" pivot: only the part after it is kept.
+  ASSERT_TRUE(Run(parents("/x", {"z/b.txt"}, "/pivot/")).ok());
   EXPECT_EQ(Read(dst_ + "/pivot/z/b.txt"), "b");
-  a = Copy("/x/nothing", "/p/");
-  a.parents = true;
-  EXPECT_TRUE(Run(a).IsNotFound());
+  EXPECT_FALSE(PathExists(dst_ + "/pivot/x"));
+  // A directory comes whole, under its path; --exclude applies below the pivot.
+  auto dir = parents("/", {"x/z"}, "/d/");
+  dir.exclude_patterns = {"**/*.md"};
+  ASSERT_TRUE(Run(dir).ok());
+  EXPECT_EQ(Read(dst_ + "/d/x/z/b.txt"), "b");
+  EXPECT_FALSE(PathExists(dst_ + "/d/x/z/c.md"));
+  EXPECT_FALSE(PathExists(dst_ + "/d/x/y"));
+  // The whole source ("COPY --parents . /all/").
+  ASSERT_TRUE(Run(parents("/", {""}, "/all/")).ok());
+  EXPECT_EQ(Read(dst_ + "/all/c/z.txt"), "z");
+  EXPECT_EQ(Read(dst_ + "/all/x/z/c.md"), "c");
+  // A missing path fails; a wildcard matching nothing copies nothing.
+  EXPECT_TRUE(Run(parents("/", {"x/nothing"}, "/q/")).IsNotFound());
+  ASSERT_TRUE(Run(parents("/", {"x/*.none"}, "/e/")).ok());
+  EXPECT_FALSE(PathExists(dst_ + "/e/x"));
 }
 
 TEST_F(FileOpTest, ReplaceExisting) {

@@ -49,6 +49,7 @@ IncludeResult IncludeMatch(const std::vector<std::string>& patterns, const std::
     if (is_dir) while (p.size() > 1 && p.back() == '/') p.pop_back();
     p = CleanPath(p);
     if (!p.empty() && p[0] == '/') p = p.substr(1);
+    if (p.empty() || p == ".") return {true, false};  // the whole source (COPY --parents .)
     int m = MatchComps(SplitComps(p), 0, comps, 0);
     if (m == 2) return {true, false};
     if (m == 1 && is_dir) r = {true, true};

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <sys/stat.h>
 
+#include "base/fs.h"
 #include "frontend/path_util.h"
 
 namespace kiln::frontend {
@@ -65,13 +66,19 @@ Result<DockerignoreFile> ReadDockerignore(const std::string& context_dir, const 
   std::vector<std::string> candidates;
   if (!dockerfile_path.empty()) candidates.push_back(dockerfile_path + ".dockerignore");
   candidates.push_back(PathJoin(context_dir.empty() ? "." : context_dir, ".dockerignore"));
-  for (const std::string& c : candidates) {
-    auto text = ReadIfExists(c);
+  for (const std::string& name : candidates) {
+    // Inside the context, a symlink never leads to a host file (docker ignores it).
+    auto c = ResolveContextFile(context_dir.empty() ? "." : context_dir, name);
+    if (!c.ok()) {
+      if (c.status().IsNotFound()) continue;
+      return c.status();
+    }
+    auto text = ReadIfExists(*c);
     if (!text.ok()) {
       if (text.status().IsNotFound()) continue;
       return text.status();
     }
-    return DockerignoreFile{c, ParseDockerignore(*text)};
+    return DockerignoreFile{name, ParseDockerignore(*text)};
   }
   return DockerignoreFile{};
 }

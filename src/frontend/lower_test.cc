@@ -577,6 +577,38 @@ TEST(Lower, BuildContextsAddUrlParentsAndPorts) {
   for (const char* p : {"7000/udp", "7001/udp", "7002/udp"}) EXPECT_TRUE(d.image_config["config"]["ExposedPorts"].contains(p)) << p;
 }
 
+// COPY --parents: one action per source, src = the pivot ("/" without "/./"),
+// the rest as the include pattern, as BuildKit's dockerfile2llb lowers it.
+TEST(Lower, CopyParentsPivotsAndPatterns) {
+  Ast ast = AstBuilder()
+                .Add("FROM", {"scratch", "AS", "stage"})
+                .Add("COPY", {"t", "/tree/"})
+                .Add("FROM", {"scratch"})
+                .Add("COPY", {"a/b/x.txt", "c/z.txt", "./a/b/*.txt", "src/./pkg/d", "/p/"}, {"--parents", "--exclude=**/*.md"})
+                .Add("COPY", {"/tree/./c/*.txt", "/q/"}, {"--parents", "--from=stage"})
+                .Build();
+  llb::Definition d = MustLower(ast);
+  const llb::Op& last = OutputOp(d);
+  const auto& f = std::get<llb::FileOp>(last.kind);
+  const auto& from = std::get<llb::CopyAction>(f.actions[0]);
+  EXPECT_TRUE(from.parents);
+  EXPECT_EQ(from.src, "/tree");
+  EXPECT_EQ(from.include_patterns, std::vector<std::string>{"c/*.txt"});
+  const llb::Op& first = d.ops.at(last.inputs[0].digest);
+  const auto& g = std::get<llb::FileOp>(first.kind);
+  ASSERT_EQ(g.actions.size(), 4u);
+  std::vector<std::pair<std::string, std::string>> want{
+      {"/", "a/b/x.txt"}, {"/", "c/z.txt"}, {"/", "a/b/*.txt"}, {"/src", "pkg/d"}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    const auto& c = std::get<llb::CopyAction>(g.actions[i]);
+    EXPECT_TRUE(c.parents) << i;
+    EXPECT_EQ(c.src, want[i].first) << i;
+    EXPECT_EQ(c.include_patterns, std::vector<std::string>{want[i].second}) << i;
+    EXPECT_EQ(c.exclude_patterns, std::vector<std::string>{"**/*.md"}) << i;
+    EXPECT_EQ(c.dest, "/p/") << i;
+  }
+}
+
 TEST(Lower, BuildContextDirectoryReplacesStage) {
   Ast ast = AstBuilder()
                 .Add("FROM", {"busybox", "AS", "deps"})

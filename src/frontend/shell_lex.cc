@@ -368,6 +368,9 @@ class ShellWord {
     return name;
   }
 
+  static constexpr int kMaxDollarDepth = 20000;
+  int dollar_depth_ = 0;
+
   const std::string* GetEnv(const std::string& name) {
     const std::string* v = env_.Find(name);
     if (v) out_->matched.insert(name);
@@ -376,6 +379,15 @@ class ShellWord {
   }
 
   Status ProcessDollar(std::string* out) {
+    // ${A:-${B:-...}} nests by recursion: bounded so that no input exhausts
+    // the stack (kiln raises its stack limit at start; docker builds 7,000).
+    if (dollar_depth_ >= kMaxDollarDepth)
+      return Status::InvalidArgument("variable substitutions nested more than " + std::to_string(kMaxDollarDepth) + " deep")
+          .WithHint("flatten the ${VAR:-...} nesting");
+    struct Depth {
+      int* d;
+      ~Depth() { --*d; }
+    } depth{&++dollar_depth_};
     sc_.Next();  // '$'
     if (sc_.Peek() != '{') {
       std::string name = ProcessName();

@@ -18,9 +18,20 @@
 namespace kiln::solver {
 namespace {
 
-std::string JoinSel(const std::string& dir, const std::string& selector) {
-  if (selector.empty() || selector == "/") return dir;
-  return dir + (selector[0] == '/' ? "" : "/") + selector;
+// The host path of a mount's source `selector` inside `dir` (a build context or
+// a snapshot layer), resolved as if `dir` were "/": a symlink in a context or a
+// stage never reaches a host file (a hostile `hostroot -> /` or `leak ->
+// /etc/shadow` resolves to that name inside `dir`).
+Result<std::string> SourceIn(const std::string& dir, const std::string& selector) {
+  return ResolveInRoot(dir, selector);
+}
+
+// The layers of `dirs` (top-most first) in which `selector` exists, resolved in each.
+std::vector<std::string> SourcesIn(const std::vector<std::string>& dirs, const std::string& selector) {
+  std::vector<std::string> out;
+  for (const auto& l : dirs)
+    if (auto p = SourceIn(l, selector); p.ok()) out.push_back(*p);
+  return out;
 }
 
 Result<std::string> ReadSecret(const BuildDeps& d, const std::string& id, bool optional, bool* found) {
@@ -137,15 +148,15 @@ class ExecOpImpl : public OpImpl {
           if (auto* lv = dynamic_cast<const LocalValue*>(v.get()); lv && m.readonly) {
             ASSIGN_OR_RETURN(std::string dir, lv->Dir());
             mp.type = "bind";
-            mp.source = JoinSel(dir, m.selector);
+            auto src = SourceIn(dir, m.selector);
+            if (!src.ok()) return Status::NotFound("mount source " + m.selector + " not found in the build context");
+            mp.source = *src;
           } else if (m.readonly && !dynamic_cast<const LocalValue*>(v.get())) {
             ASSIGN_OR_RETURN(std::string key, SnapshotKeyOf(v));
             ASSIGN_OR_RETURN(auto view, r_->deps().snapshotter->View(key));
             if (view.type == "overlay") {
               // Selecting a sub-path: stack that sub-path of every lower that has it.
-              std::vector<std::string> lowers;
-              for (auto& l : view.lowers)
-                if (PathExists(JoinSel(l, m.selector))) lowers.push_back(JoinSel(l, m.selector));
+              std::vector<std::string> lowers = SourcesIn(view.lowers, m.selector);
               if (lowers.empty()) return Status::NotFound("mount source " + m.selector + " not found");
               if (lowers.size() == 1) {
                 mp.type = "bind";
@@ -158,7 +169,7 @@ class ExecOpImpl : public OpImpl {
               }
             } else {
               mp.type = "bind";
-              mp.source = JoinSel(view.dir, m.selector);
+              ASSIGN_OR_RETURN(mp.source, SourceIn(view.dir, m.selector));
             }
           } else if (!dynamic_cast<const LocalValue*>(v.get()) && (m.selector.empty() || m.selector == "/")) {
             // A writable bind of a whole snapshot: writes land in a throwaway snapshot.
@@ -256,16 +267,11 @@ class ExecOpImpl : public OpImpl {
     std::vector<std::string> lowers;  // top-most first
     if (auto* lv = dynamic_cast<const LocalValue*>(v.get())) {
       ASSIGN_OR_RETURN(std::string dir, lv->Dir());
-      if (PathExists(JoinSel(dir, m.selector))) lowers.push_back(JoinSel(dir, m.selector));
+      lowers = SourcesIn({dir}, m.selector);
     } else {
       ASSIGN_OR_RETURN(std::string key, SnapshotKeyOf(v));
       ASSIGN_OR_RETURN(auto view, r_->deps().snapshotter->View(key));
-      if (view.type == "overlay") {
-        for (auto& l : view.lowers)
-          if (PathExists(JoinSel(l, m.selector))) lowers.push_back(JoinSel(l, m.selector));
-      } else if (PathExists(JoinSel(view.dir, m.selector))) {
-        lowers.push_back(JoinSel(view.dir, m.selector));
-      }
+      lowers = SourcesIn(view.type == "overlay" ? view.lowers : std::vector<std::string>{view.dir}, m.selector);
     }
     if (lowers.empty()) return Status::NotFound("mount source " + (m.selector.empty() ? "/" : m.selector) + " not found");
     struct stat st;
@@ -362,15 +368,17 @@ class ExecOpImpl : public OpImpl {
     struct stat st;
     if (auto* lv = dynamic_cast<const LocalValue*>(v.get())) {
       auto dir = lv->Dir();
-      return dir.ok() && stat(JoinSel(*dir, m.selector).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+      if (!dir.ok()) return true;
+      auto src = SourceIn(*dir, m.selector);
+      return src.ok() && stat(src->c_str(), &st) == 0 && S_ISDIR(st.st_mode);
     }
     auto key = SnapshotKeyOf(v);
     if (!key.ok()) return true;
     auto view = r_->deps().snapshotter->View(*key);
     if (!view.ok()) return true;
     std::vector<std::string> dirs = view->type == "overlay" ? view->lowers : std::vector<std::string>{view->dir};
-    for (const auto& l : dirs)
-      if (lstat(JoinSel(l, m.selector).c_str(), &st) == 0) return S_ISDIR(st.st_mode);
+    for (const auto& src : SourcesIn(dirs, m.selector))
+      if (lstat(src.c_str(), &st) == 0) return S_ISDIR(st.st_mode);
     return true;
   }
 

@@ -19,6 +19,19 @@ extern char** environ;
 namespace kiln::solver {
 namespace {
 
+// The paths of its source a copy reads: its src, or for COPY --parents the
+// include patterns below the pivot (a "**" or the whole pivot: all of it).
+std::vector<std::string> SourcePaths(const llb::CopyAction& c) {
+  std::string src = c.src.empty() ? "/" : c.src;
+  if (!c.parents || c.include_patterns.empty()) return {src};
+  std::vector<std::string> out;
+  for (const std::string& p : c.include_patterns) {
+    if (p.empty() || p == "." || p.find("**") != std::string::npos) return {src};
+    out.push_back(src == "/" ? "/" + p : src + "/" + p);
+  }
+  return out;
+}
+
 class FileOpImpl : public OpImpl {
  public:
   FileOpImpl(BuildOpResolver* r, const llb::Op& op, const llb::FileOp& f) : r_(r), op_(op), f_(f) {}
@@ -28,7 +41,8 @@ class FileOpImpl : public OpImpl {
     cm.content_paths.resize(op_.inputs.size());
     std::map<int, std::set<std::string>> paths;
     for (const auto& a : f_.actions)
-      if (auto* c = std::get_if<llb::CopyAction>(&a); c && c->source >= 0) paths[c->source].insert(c->src.empty() ? "/" : c->src);
+      if (auto* c = std::get_if<llb::CopyAction>(&a); c && c->source >= 0)
+        for (std::string& p : SourcePaths(*c)) paths[c->source].insert(std::move(p));
     for (auto& [in, p] : paths)
       if (in != f_.dest && static_cast<size_t>(in) < cm.content_paths.size())
         cm.content_paths[in] = std::vector<std::string>(p.begin(), p.end());
