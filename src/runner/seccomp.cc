@@ -1,6 +1,8 @@
 #include "runner/seccomp.h"
 #include <linux/capability.h>
 #include <seccomp.h>
+
+#include <cstring>
 #include <cerrno>
 #include <map>
 #include <memory>
@@ -79,6 +81,10 @@ Result<Rule> ParseLine(const std::string& line, uint64_t caps) {
 Status ApplyDefaultSeccomp(uint64_t caps) {
   std::unique_ptr<void, void (*)(scmp_filter_ctx)> ctx(seccomp_init(SCMP_ACT_ERRNO(EPERM)), seccomp_release);
   if (!ctx) return Status::Internal("seccomp_init failed");
+  // libseccomp sets no_new_privs by default; BuildKit leaves it off (setuid works in RUN),
+  // and the filter loads without it while CAP_SYS_ADMIN is effective.
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0); rc != 0)
+    return Status::Internal("seccomp: clear no_new_privs: " + std::string(strerror(-rc)));
   for (uint32_t arch : {SCMP_ARCH_X86, SCMP_ARCH_X32}) {
     int rc = seccomp_arch_add(ctx.get(), arch);
     if (rc != 0 && rc != -EEXIST) return Status::FromErrno(-rc, "seccomp_arch_add");

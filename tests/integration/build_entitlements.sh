@@ -21,10 +21,13 @@ kb --no-cache --network host "$ctx" >"$WORK/log" 2>&1 && fail "--network host wi
 grep -q "network.host is not allowed" "$WORK/log" || { cat "$WORK/log"; fail "--network host: want the entitlement error"; }
 kb --no-cache --network host --allow network.host "$ctx" >"$WORK/log" 2>&1 || { cat "$WORK/log"; fail "--network host --allow network.host failed"; }
 # RUN --security=insecure.
-printf 'FROM %s\nRUN --security=insecure echo insecure\n' "$BASE" > "$ctx/Dockerfile"
+printf 'FROM %s\nRUN --security=insecure grep Seccomp: /proc/self/status && mkdir /m && mount -t tmpfs none /m && echo insecure-mount-ok\n' "$BASE" > "$ctx/Dockerfile"
 kb --no-cache "$ctx" >"$WORK/log" 2>&1 && fail "RUN --security=insecure ran without --allow security.insecure"
 grep -q "security.insecure is not allowed" "$WORK/log" || { cat "$WORK/log"; fail "want security.insecure is not allowed"; }
 kb --no-cache --allow security.insecure "$ctx" >"$WORK/log" 2>&1 || { cat "$WORK/log"; fail "--allow security.insecure: build failed"; }
+# Insecure mode as BuildKit's: no seccomp filter, all capabilities (mount works).
+grep -Eq "Seccomp:[[:space:]]+0" "$WORK/log" || { cat "$WORK/log"; fail "insecure RUN still under seccomp"; }
+grep -q insecure-mount-ok "$WORK/log" || { cat "$WORK/log"; fail "insecure RUN could not mount"; }
 kb --allow bogus "$ctx" >"$WORK/log" 2>&1 && fail "--allow bogus accepted"
 grep -q "unknown entitlement" "$WORK/log" || { cat "$WORK/log"; fail "--allow bogus: want unknown entitlement"; }
 echo "ok: entitlements"

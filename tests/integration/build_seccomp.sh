@@ -7,7 +7,7 @@ source "$SRC/tests/lib/build_base.sh"
 ctx="$WORK/ctx"; mkdir -p "$ctx"
 cat >"$ctx/Dockerfile" <<EOF
 FROM $BASE
-RUN grep '^Seccomp:' /proc/self/status
+RUN grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status
 RUN unshare -U true 2>&1 || echo "unshare-refused"
 RUN mkdir -p /m && mount -t tmpfs none /m 2>&1 || echo "mount-refused"
 RUN sh -c 'echo child-ok' && ls / >/dev/null && echo files-ok
@@ -15,6 +15,7 @@ EOF
 kb --no-cache "$ctx" >"$WORK/log" 2>&1 || { cat "$WORK/log"; fail "the build failed"; }
 want() { grep -q -- "$1" "$WORK/log" || { cat "$WORK/log"; fail "want '$1' in the build output: $2"; }; }
 want 'Seccomp:[[:space:]]*2' "seccomp filter mode inside RUN"
+want 'NoNewPrivs:[[:space:]]*0' "no_new_privs stays off under the filter (as BuildKit: setuid works)"
 want 'unshare-refused' "unshare -U must fail"
 want 'Operation not permitted' "EPERM from the profile"
 want 'mount-refused' "mount must fail"
