@@ -15,6 +15,7 @@
 #include <set>
 #include <vector>
 
+#include "base/xattr_rule.h"
 #include "base/fs.h"
 #include "cache/layer_decompress.h"
 
@@ -250,7 +251,7 @@ class Applier {
     size_t size;
     while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
       std::string n = name;
-      if (n.rfind("trusted.overlay.", 0) == 0) continue;  // would redirect or hide lower layers
+      if (!ArchiveXattrAllowed(n)) continue;
       if (lsetxattr(abs.c_str(), name, value, size, 0) != 0 && errno != ENOTSUP)
         return Status::FromErrno(errno, "set xattr " + n + " on", abs);
     }

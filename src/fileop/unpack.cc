@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/xattr_rule.h"
 #include "base/fs.h"
 #include "fileop/copier.h"
 #include "fileop/path.h"
@@ -101,6 +102,7 @@ Status ApplyMetadata(struct archive_entry* e, const std::string& path, bool is_l
   const void* value;
   size_t size;
   while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+    if (!ArchiveXattrAllowed(name)) continue;
     lsetxattr(path.c_str(), name, value, size, 0);  // best effort, as docker's BestEffortXattrs
   }
   return Status::OK();
