@@ -286,11 +286,6 @@ Status ContextFromStdin(BuildFlags& f, const std::string& root, std::optional<Te
   return Status::OK();
 }
 
-// `kiln build URL` (docker build's remote contexts): a git repository checked out
-// as ADD <git URL> does (#ref:subdir picks the ref and the context directory), or
-// an http(s) tarball (any compression ADD extracts; anything else is a lone
-// Dockerfile), fetched into a temporary directory under ROOT/tmp that `holder`
-// removes. -f is relative to the fetched context.
 bool Allowed(const BuildFlags& f, const std::string& entitlement) {
   return std::find(f.allow.begin(), f.allow.end(), entitlement) != f.allow.end();
 }
@@ -314,6 +309,11 @@ Status CheckEntitlements(const llb::Definition& def, const BuildFlags& f) {
   return Status::OK();
 }
 
+// `kiln build URL` (docker build's remote contexts): a git repository checked out
+// as ADD <git URL> does (#ref:subdir picks the ref and the context directory), or
+// an http(s) tarball (any compression ADD extracts; anything else is a lone
+// Dockerfile), fetched into a temporary directory under ROOT/tmp that `holder`
+// removes. -f is relative to the fetched context.
 Status ContextFromUrl(BuildFlags& f, const std::string& root, std::optional<TempDir>& holder) {
   RETURN_IF_ERROR(MakeDirs(root + "/tmp", 0700));
   ASSIGN_OR_RETURN(TempDir t, TempDir::Create("url-context", root + "/tmp"));

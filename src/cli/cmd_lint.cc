@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "base/deep_stack.h"
 #include "base/fs.h"
 #include "cli/app.h"
 #include "frontend/dockerignore.h"
@@ -170,22 +171,18 @@ void Run(const LintFlags& f) {
   auto worker = [&] {
     for (size_t i; (i = next.fetch_add(1)) < files.size();) lint_one(i);
   };
-  // Workers get the 256 MB stack (mapped on demand) main.cc gives kiln's own thread:
-  // expanding deeply nested ${A:-${B:-...}} recurses.
+  // Workers get the deep stack kiln's own thread has (base/deep_stack.h).
   size_t n_workers = std::min<size_t>(files.size(), std::max(1u, std::thread::hardware_concurrency()));
   std::vector<pthread_t> pool;
-  pthread_attr_t attr;
-  bool attr_ok = pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, size_t{256} << 20) == 0;
   auto run = [](void* w) -> void* {
     (*static_cast<decltype(worker)*>(w))();
     return nullptr;
   };
-  for (size_t w = 1; attr_ok && w < n_workers; ++w) {
+  for (size_t w = 1; w < n_workers; ++w) {
     pthread_t t;
-    if (pthread_create(&t, &attr, run, &worker) != 0) break;  // fewer workers: still correct
+    if (!StartDeepStackThread(&t, run, &worker)) break;  // fewer workers: still correct
     pool.push_back(t);
   }
-  if (attr_ok) pthread_attr_destroy(&attr);
   worker();
   for (auto t : pool) pthread_join(t, nullptr);
   std::set<std::string> notices;

@@ -1,11 +1,10 @@
 // kiln: a daemonless container image builder and Dockerfile toolchain.
 #include <sys/resource.h>
 
-#include <pthread.h>
-
 #include <clocale>
 #include <cstdio>
 
+#include "base/deep_stack.h"
 #include "base/log.h"
 #include "cli/app.h"
 
@@ -25,20 +24,15 @@ int Main(int argc, char** argv);
 
 }  // namespace
 
-// kiln runs on a thread with a 256 MB stack (mapped on demand): Dockerfile
-// expansion recurses per nested ${A:-${B:-...}} (bounded at 20,000 levels), as
-// Go's growing stacks let docker build such files. The process's own stack
-// limit stays as it was, so RUN steps inherit the usual one.
+// kiln runs on a deep-stack thread (base/deep_stack.h).
 int main(int argc, char** argv) {
   Args a{argc, argv, 1};
-  pthread_attr_t attr;
   pthread_t t;
-  if (pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, size_t{256} << 20) == 0 &&
-      pthread_create(&t, &attr, [](void* p) -> void* {
+  if (kiln::StartDeepStackThread(&t, [](void* p) -> void* {
         auto* a = static_cast<Args*>(p);
         a->rc = Main(a->argc, a->argv);
         return nullptr;
-      }, &a) == 0) {
+      }, &a)) {
     pthread_join(t, nullptr);
     return a.rc;
   }

@@ -68,7 +68,7 @@ Result<DockerignoreFile> ReadDockerignore(const std::string& context_dir, const 
   candidates.push_back(PathJoin(context_dir.empty() ? "." : context_dir, ".dockerignore"));
   for (const std::string& name : candidates) {
     // Inside the context, a symlink never leads to a host file (docker ignores it).
-    auto c = ResolveContextFile(context_dir.empty() ? "." : context_dir, name);
+    auto c = ResolveContextFile(context_dir, name);
     if (!c.ok()) {
       if (c.status().IsNotFound()) continue;
       return c.status();

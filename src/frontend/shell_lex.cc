@@ -380,7 +380,7 @@ class ShellWord {
 
   Status ProcessDollar(std::string* out) {
     // ${A:-${B:-...}} nests by recursion: bounded so that no input exhausts
-    // the stack (kiln raises its stack limit at start; docker builds 7,000).
+    // the stack (kiln runs on a 256 MB stack; docker builds 7,000 levels).
     if (dollar_depth_ >= kMaxDollarDepth)
       return Status::InvalidArgument("variable substitutions nested more than " + std::to_string(kMaxDollarDepth) + " deep")
           .WithHint("flatten the ${VAR:-...} nesting");

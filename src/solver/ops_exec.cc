@@ -18,19 +18,14 @@
 namespace kiln::solver {
 namespace {
 
-// The host path of a mount's source `selector` inside `dir` (a build context or
-// a snapshot layer), resolved as if `dir` were "/": a symlink in a context or a
-// stage never reaches a host file (a hostile `hostroot -> /` or `leak ->
-// /etc/shadow` resolves to that name inside `dir`).
-Result<std::string> SourceIn(const std::string& dir, const std::string& selector) {
-  return ResolveInRoot(dir, selector);
-}
-
+// Mount sources are resolved inside their root with ResolveInRoot: a symlink in
+// a context or a stage never reaches a host file (a hostile `hostroot -> /` or
+// `leak -> /etc/shadow` resolves to that name inside the context or layer).
 // The layers of `dirs` (top-most first) in which `selector` exists, resolved in each.
 std::vector<std::string> SourcesIn(const std::vector<std::string>& dirs, const std::string& selector) {
   std::vector<std::string> out;
   for (const auto& l : dirs)
-    if (auto p = SourceIn(l, selector); p.ok()) out.push_back(*p);
+    if (auto p = ResolveInRoot(l, selector); p.ok()) out.push_back(*p);
   return out;
 }
 
@@ -148,7 +143,7 @@ class ExecOpImpl : public OpImpl {
           if (auto* lv = dynamic_cast<const LocalValue*>(v.get()); lv && m.readonly) {
             ASSIGN_OR_RETURN(std::string dir, lv->Dir());
             mp.type = "bind";
-            auto src = SourceIn(dir, m.selector);
+            auto src = ResolveInRoot(dir, m.selector);
             if (!src.ok()) return Status::NotFound("mount source " + m.selector + " not found in the build context");
             mp.source = *src;
           } else if (m.readonly && !dynamic_cast<const LocalValue*>(v.get())) {
@@ -169,7 +164,7 @@ class ExecOpImpl : public OpImpl {
               }
             } else {
               mp.type = "bind";
-              ASSIGN_OR_RETURN(mp.source, SourceIn(view.dir, m.selector));
+              ASSIGN_OR_RETURN(mp.source, ResolveInRoot(view.dir, m.selector));
             }
           } else if (!dynamic_cast<const LocalValue*>(v.get()) && (m.selector.empty() || m.selector == "/")) {
             // A writable bind of a whole snapshot: writes land in a throwaway snapshot.
@@ -371,7 +366,7 @@ class ExecOpImpl : public OpImpl {
     if (auto* lv = dynamic_cast<const LocalValue*>(v.get())) {
       auto dir = lv->Dir();
       if (!dir.ok()) return true;
-      auto src = SourceIn(*dir, m.selector);
+      auto src = ResolveInRoot(*dir, m.selector);
       return src.ok() && stat(src->c_str(), &st) == 0 && S_ISDIR(st.st_mode);
     }
     auto key = SnapshotKeyOf(v);
