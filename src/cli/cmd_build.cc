@@ -54,6 +54,7 @@ struct BuildFlags {
   std::vector<std::string> tags, build_args, no_cache_filter, secrets, ssh, labels, outputs, build_contexts, cache_to,
       cache_from;
   std::string target, platform, network = "default", progress = "auto", iidfile, metadata_file;
+  std::vector<std::string> allow;  // --allow network.host|security.insecure (buildx's entitlements)
   bool no_cache = false, pull = false, quiet = false, check = false, push = false;
   RegistryFlags reg;
   int max_parallelism = 0;
@@ -290,6 +291,29 @@ Status ContextFromStdin(BuildFlags& f, const std::string& root, std::optional<Te
 // an http(s) tarball (any compression ADD extracts; anything else is a lone
 // Dockerfile), fetched into a temporary directory under ROOT/tmp that `holder`
 // removes. -f is relative to the fetched context.
+bool Allowed(const BuildFlags& f, const std::string& entitlement) {
+  return std::find(f.allow.begin(), f.allow.end(), entitlement) != f.allow.end();
+}
+
+// RUN --network=host and RUN --security=insecure need buildx's entitlements
+// (--allow), checked before anything runs, as BuildKit does; the error points
+// at the first RUN that needs one.
+Status CheckEntitlements(const llb::Definition& def, const BuildFlags& f) {
+  for (const auto& digest : def.order) {
+    const auto* e = std::get_if<llb::ExecOp>(&def.ops.at(digest).kind);
+    if (!e) continue;
+    std::string need = e->network == llb::NetworkMode::kHost ? "network.host"
+                       : e->security == llb::SecurityMode::kInsecure ? "security.insecure" : "";
+    if (need.empty() || Allowed(f, need)) continue;
+    Status st = Status::PermissionDenied(need + " is not allowed").WithHint("pass --allow " + need + " to kiln build");
+    auto m = def.metadata.find(digest);
+    if (m != def.metadata.end() && !m->second.source.empty())
+      st = st.WithLocation({def.source_file, m->second.source[0].start_line, m->second.source[0].start_col});
+    return st;
+  }
+  return Status::OK();
+}
+
 Status ContextFromUrl(BuildFlags& f, const std::string& root, std::optional<TempDir>& holder) {
   RETURN_IF_ERROR(MakeDirs(root + "/tmp", 0700));
   ASSIGN_OR_RETURN(TempDir t, TempDir::Create("url-context", root + "/tmp"));
@@ -331,6 +355,11 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   if (f.network == "none") network = runner::ProcessSpec::Network::kNone;
   else if (f.network != "default" && f.network != "host")
     Fail(Status::InvalidArgument("--network " + f.network + ": unknown mode").WithHint("use default, none or host"));
+  for (const auto& a : f.allow)
+    if (a != "network.host" && a != "security.insecure")
+      Fail(Status::InvalidArgument("--allow " + a + ": unknown entitlement").WithHint("use network.host or security.insecure"));
+  if (f.network == "host" && !Allowed(f, "network.host"))
+    Fail(Status::PermissionDenied("--network host: network.host is not allowed").WithHint("pass --allow network.host"));
   auto mode = solver::ParseProgressMode(f.quiet ? "quiet" : f.progress);
   if (!mode.ok()) Fail(mode.status());
   std::vector<exporter::OutputSpec> outputs;
@@ -458,6 +487,10 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
     return 1;
   }
   def->source_file = display_name;
+  if (Status st = CheckEntitlements(*def, f); !st.ok()) {
+    fprintf(stderr, "error: %s\n", frontend::FormatDiagnostic(st, text).c_str());
+    return 1;
+  }
   if (def->source_text.empty()) def->source_text = text;
   if (!f.quiet && !def->check_warnings.empty()) {
     // Checks only lowering can tell (a base image of another platform), through the
@@ -674,6 +707,7 @@ void RegisterBuild(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--no-cache", f->no_cache, "do not use the cache");
   cmd->add_option("--no-cache-filter", f->no_cache_filter, "do not use the cache for these stages");
   cmd->add_flag("--pull", f->pull, "always look up base images in their registry");
+  cmd->add_option("--allow", f->allow, "entitlements: network.host (RUN --network=host, --network host), security.insecure (RUN --security=insecure)");
   cmd->add_option("--network", f->network, "network for RUN steps: default (host), none, host");
   cmd->add_option("--secret", f->secrets, "expose a secret: id=ID,src=PATH or id=ID,env=VAR");
   cmd->add_option("--ssh", f->ssh, "expose an SSH agent socket: default or ID=SOCKET");

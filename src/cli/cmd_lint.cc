@@ -1,12 +1,15 @@
 // kiln lint: hadolint-compatible Dockerfile linting (flags, config files,
 // HADOLINT_* variables, pragmas, output formats, exit codes) plus ShellCheck
 // on RUN and BuildKit's build checks. The work happens in src/lint.
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
+#include <thread>
 
 #include "base/fs.h"
 #include "cli/app.h"
@@ -136,30 +139,57 @@ void Run(const LintFlags& f) {
   std::vector<std::string> files = f.files;
   if (files.empty()) files.push_back("Dockerfile");
 
-  std::vector<lint::FileResult> results;
-  std::vector<lint::Finding> all;
-  std::set<std::string> notices;
+  // Read every file first (a missing one fails before any work), then parse and
+  // lint them in parallel, one worker per core; results keep the input order.
+  std::vector<std::string> texts;
   for (const auto& file : files) {
     auto data = ReadFileOrStdin(file);
     if (!data.ok()) Fail(data.status().WithHint("give the path of a Dockerfile, or - to read standard input"));
-    std::string text = std::move(*data);
+    texts.push_back(std::move(*data));
+  }
+  std::vector<lint::FileResult> results(files.size());
+  std::vector<std::vector<std::string>> file_notices(files.size());
+  auto lint_one = [&](size_t i) {
+    const std::string& file = files[i];
+    const std::string& text = texts[i];
     std::string report_name = f.file_path_in_report.empty() ? file : f.file_path_in_report;
-    lint::FileResult r;
+    lint::FileResult& r = results[i];
     r.file = report_name;
     auto ast = frontend::Parse(text, file);
     if (!ast.ok()) {
       // hadolint reads an empty or comment-only Dockerfile without complaint.
       if (!OnlyBlankOrComments(text)) r.findings.push_back(lint::ParseErrorFinding(ast.status(), report_name));
     } else {
-      opts.dockerignore = ReadDockerignore(file);
-      std::vector<std::string> n;
-      r.findings = lint::Lint(*ast, opts, &n);
-      notices.insert(n.begin(), n.end());
+      lint::LintOptions file_opts = opts;
+      file_opts.dockerignore = ReadDockerignore(file);
+      r.findings = lint::Lint(*ast, file_opts, &file_notices[i]);
       for (auto& x : r.findings) x.file = report_name;
     }
-    all.insert(all.end(), r.findings.begin(), r.findings.end());
-    results.push_back(std::move(r));
+  };
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < files.size();) lint_one(i);
+  };
+  // Workers get the 256 MB stack (mapped on demand) main.cc gives kiln's own thread:
+  // expanding deeply nested ${A:-${B:-...}} recurses.
+  size_t n_workers = std::min<size_t>(files.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<pthread_t> pool;
+  pthread_attr_t attr;
+  bool attr_ok = pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, size_t{256} << 20) == 0;
+  auto run = [](void* w) -> void* {
+    (*static_cast<decltype(worker)*>(w))();
+    return nullptr;
+  };
+  for (size_t w = 1; attr_ok && w < n_workers; ++w) {
+    pthread_t t;
+    if (pthread_create(&t, &attr, run, &worker) != 0) break;  // fewer workers: still correct
+    pool.push_back(t);
   }
+  if (attr_ok) pthread_attr_destroy(&attr);
+  worker();
+  for (auto t : pool) pthread_join(t, nullptr);
+  std::set<std::string> notices;
+  for (const auto& n : file_notices) notices.insert(n.begin(), n.end());
   for (const auto& n : notices) fprintf(stderr, "kiln lint: %s\n", n.c_str());
 
   std::vector<std::string> formats = cfg->formats.empty() ? std::vector<std::string>{"tty"} : cfg->formats;
@@ -178,6 +208,8 @@ void Run(const LintFlags& f) {
   // hadolint exits 0 for its codeclimate and codacy formats, whatever it found.
   bool skip_status = std::all_of(formats.begin(), formats.end(),
                                  [](const std::string& x) { return x == "codeclimate" || x == "codacy"; });
+  std::vector<lint::Finding> all;
+  for (const auto& r : results) all.insert(all.end(), r.findings.begin(), r.findings.end());
   if (!cfg->no_fail && !skip_status && lint::ShouldFail(all, cfg->failure_threshold)) Exit(1);
 }
 

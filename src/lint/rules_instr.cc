@@ -225,8 +225,10 @@ bool RefersTo(const std::string& var, const std::string& text) {
 
 }  // namespace
 
-void RunInstructionRules(RuleContext& ctx) {
-  const Model& m = ctx.m;
+namespace {
+
+// What the instruction rules remember while walking the Dockerfile.
+struct InstrState {
   std::set<std::string> aliases;        // DL3006, DL3022, DL3024
   std::set<std::string> defined_vars;   // DL3044
   std::map<int, int> root_user;         // DL3002: stage -> line
@@ -236,125 +238,152 @@ void RunInstructionRules(RuleContext& ctx) {
   std::map<std::string, bool> workdir_set;  // DL3045: stage name -> set
   std::string cur_stage_name;
   std::set<std::string> registry_aliases;  // DL3026
+};
 
-  for (const auto& c : m.comments)
-    if (ParsePragma(c.text).kind == Pragma::kIgnore) ctx.Add("DL1001", c.line);
-
-  for (size_t i = 0; i < m.insts.size(); ++i) {
-    const Inst& in = m.insts[i];
-    const std::string& k = in.kw;
-    if (in.onbuild) {
-      if (k == "onbuild" || k == "from" || k == "maintainer") ctx.Add("DL3043", in.line);
-      if (k == "arg" || k == "env") {
-        for (const auto& p : (k == "env" ? in.pairs : std::vector<std::pair<std::string, std::string>>{{in.arg_name, ""}}))
-          if (IsSensitiveName(p.first)) { ctx.Add("DL3064", in.line); break; }
-      }
-      continue;
-    }
-    if (!seen_from && k != "from" && k != "arg") ctx.Add("DL3061", in.line);
-    if (k == "from") {
-      seen_from = true;
-      ++stage;
-      healthcheck = cmd = entrypoint = false;
-      const FromInfo& f = in.from;
-      // DL3006 / DL3007
-      // hadolint 2.12 also reports `FROM ${IMAGE}` (hadolint issue #979; later
-      // releases skip variables).
-      if (f.image.name != "scratch" && f.image.digest.empty() && f.image.tag.empty() && !aliases.count(f.image.name))
-        ctx.Add("DL3006", in.line);
-      if (f.image.tag == "latest") ctx.Add("DL3007", in.line);
-      // DL3024
-      if (!f.alias.empty() && aliases.count(f.alias)) ctx.Add("DL3024", in.line);
-      // DL3026
-      if (!ctx.opts.trusted_registries.empty() && !registry_aliases.count(f.image.name) &&
-          !RegistryAllowed(ctx.opts.trusted_registries, f.image))
-        ctx.Add("DL3026", in.line);
-      registry_aliases.insert(f.alias);
-      // DL3029 / DL3065
-      // 2.12 (hadolint PR #867) accepts $BUILDPLATFORM / $TARGETPLATFORM in any spelling.
-      if (f.has_platform && !f.platform.empty() && !Contains(f.platform, "BUILDPLATFORM") &&
-          !Contains(f.platform, "TARGETPLATFORM"))
-        ctx.Add("DL3029", in.line);
-      if (f.has_platform && (f.platform == "$TARGETPLATFORM" || f.platform == "${TARGETPLATFORM}"))
-        ctx.Add("DL3065", in.line);
-      // DL3063
-      if (!f.alias.empty() && (Lower(f.alias) == "scratch" || Lower(f.alias) == "context")) ctx.Add("DL3063", in.line);
-      if (!f.alias.empty()) aliases.insert(f.alias);
-      // DL3045: inherit WORKDIR state from the stage named by the image
-      std::string name = f.alias.empty() ? f.image.name : f.alias;
-      bool parent = workdir_set.count(f.image.name) ? workdir_set[f.image.name] : false;
-      workdir_set[name] = parent;
-      cur_stage_name = name;
-      continue;
-    }
-    if (k == "workdir") {
-      Dl3000(ctx, in);
-      workdir_set[cur_stage_name] = true;
-    } else if (k == "user") {
-      std::string u = FirstArg(in);
-      bool root = StartsWith(u, "root:") || StartsWith(u, "0:") || u == "root" || u == "0";
-      if (stage >= 0) {
-        if (root) root_user[stage] = in.line;
-        else root_user.erase(stage);
-      }
-      std::string uid = u.substr(0, u.find(':'));
-      if (!uid.empty() && !AllDigits(uid)) ctx.Add("DL3066", in.line);
-    } else if (k == "expose") {
-      Dl3011(ctx, in);
-    } else if (k == "healthcheck") {
-      if (healthcheck) ctx.Add("DL3012", in.line);
-      healthcheck = true;
-    } else if (k == "add") {
-      Dl3020(ctx, in);
-    } else if (k == "copy") {
-      Dl3021(ctx, in);
-      if (in.copy.has_from) {
-        const std::string& s = in.copy.from;
-        bool index = AllDigits(s) && s.size() < 9 && std::stoi(s) < stage + 1;
-        if (!aliases.count(s) && !index && !Contains(s, ":")) ctx.Add("DL3022", in.line);
-        if (stage >= 0 && !m.stages[stage].from.alias.empty() && m.stages[stage].from.alias == s)
-          ctx.Add("DL3023", in.line);
-        bool root_src = false;
-        for (const auto& src : in.copy.sources) root_src = root_src || DropQuotes(src) == "/";
-        if (root_src && DropQuotes(in.copy.dest) == "/") ctx.Add("DL3067", in.line);
-      }
-      // DL3045
-      if (!workdir_set[cur_stage_name]) {
-        std::string d = DropQuotes(in.copy.dest);
-        bool abs = StartsWith(d, "/") || StartsWith(d, "$") ||
-                   (d.size() > 1 && (d.compare(1, 2, ":\\") == 0 || d.compare(1, 2, ":/") == 0));
-        if (!abs) ctx.Add("DL3045", in.line);
-      }
-    } else if (k == "cmd" || k == "entrypoint") {
-      if (!in.ast->json) ctx.Add("DL3025", in.line);
-      bool& seen = k == "cmd" ? cmd : entrypoint;
-      if (seen) ctx.Add(k == "cmd" ? "DL4003" : "DL4004", in.line);
-      seen = true;
-    } else if (k == "maintainer") {
-      ctx.Add("DL4000", in.line);
-    } else if (k == "label") {
-      for (const auto& kv : in.pairs)
-        if (LabelKeyInvalid(kv.first)) { ctx.Add("DL3048", in.line); break; }
-      LabelSchemaRules(ctx, in);
-    } else if (k == "env") {
-      bool fail = false;
-      for (size_t a = 0; a < in.pairs.size() && !fail; ++a) {
-        const std::string& var = in.pairs[a].first;
-        if (defined_vars.count(var)) continue;
-        for (size_t b = 0; b < in.pairs.size(); ++b)
-          if (b != a && RefersTo(var, in.pairs[b].second)) fail = true;
-      }
-      for (const auto& kv : in.pairs) defined_vars.insert(kv.first);
-      if (fail) ctx.Add("DL3044", in.line);
-      for (const auto& kv : in.pairs)
-        if (IsSensitiveName(kv.first)) { ctx.Add("DL3064", in.line); break; }
-    } else if (k == "arg") {
-      for (const auto& a : in.args_decl) defined_vars.insert(a.first);
-      for (const auto& a : in.args_decl)
-        if (IsSensitiveName(a.first)) { ctx.Add("DL3064", in.line); break; }
-    }
+// ONBUILD triggers: DL3043 and DL3064 only.
+void OnbuildRules(RuleContext& ctx, const Inst& in) {
+  const std::string& k = in.kw;
+  if (k == "onbuild" || k == "from" || k == "maintainer") ctx.Add("DL3043", in.line);
+  if (k == "arg" || k == "env") {
+    for (const auto& p : (k == "env" ? in.pairs : std::vector<std::pair<std::string, std::string>>{{in.arg_name, ""}}))
+      if (IsSensitiveName(p.first)) { ctx.Add("DL3064", in.line); break; }
   }
-  for (const auto& [s, line] : root_user) ctx.Add("DL3002", line);
+}
+
+void FromRules(RuleContext& ctx, InstrState& st, const Inst& in) {
+  st.seen_from = true;
+  ++st.stage;
+  st.healthcheck = st.cmd = st.entrypoint = false;
+  const FromInfo& f = in.from;
+  // DL3006 / DL3007
+  // hadolint 2.12 also reports `FROM ${IMAGE}` (hadolint issue #979; later
+  // releases skip variables).
+  if (f.image.name != "scratch" && f.image.digest.empty() && f.image.tag.empty() && !st.aliases.count(f.image.name))
+    ctx.Add("DL3006", in.line);
+  if (f.image.tag == "latest") ctx.Add("DL3007", in.line);
+  // DL3024
+  if (!f.alias.empty() && st.aliases.count(f.alias)) ctx.Add("DL3024", in.line);
+  // DL3026
+  if (!ctx.opts.trusted_registries.empty() && !st.registry_aliases.count(f.image.name) &&
+      !RegistryAllowed(ctx.opts.trusted_registries, f.image))
+    ctx.Add("DL3026", in.line);
+  st.registry_aliases.insert(f.alias);
+  // DL3029 / DL3065
+  // 2.12 (hadolint PR #867) accepts $BUILDPLATFORM / $TARGETPLATFORM in any spelling.
+  if (f.has_platform && !f.platform.empty() && !Contains(f.platform, "BUILDPLATFORM") &&
+      !Contains(f.platform, "TARGETPLATFORM"))
+    ctx.Add("DL3029", in.line);
+  if (f.has_platform && (f.platform == "$TARGETPLATFORM" || f.platform == "${TARGETPLATFORM}"))
+    ctx.Add("DL3065", in.line);
+  // DL3063
+  if (!f.alias.empty() && (Lower(f.alias) == "scratch" || Lower(f.alias) == "context")) ctx.Add("DL3063", in.line);
+  if (!f.alias.empty()) st.aliases.insert(f.alias);
+  // DL3045: inherit WORKDIR state from the stage named by the image
+  std::string name = f.alias.empty() ? f.image.name : f.alias;
+  bool parent = st.workdir_set.count(f.image.name) ? st.workdir_set[f.image.name] : false;
+  st.workdir_set[name] = parent;
+  st.cur_stage_name = name;
+}
+
+void UserRules(RuleContext& ctx, InstrState& st, const Inst& in) {
+  std::string u = FirstArg(in);
+  bool root = StartsWith(u, "root:") || StartsWith(u, "0:") || u == "root" || u == "0";
+  if (st.stage >= 0) {
+    if (root) st.root_user[st.stage] = in.line;
+    else st.root_user.erase(st.stage);
+  }
+  std::string uid = u.substr(0, u.find(':'));
+  if (!uid.empty() && !AllDigits(uid)) ctx.Add("DL3066", in.line);
+}
+
+void CopyRules(RuleContext& ctx, InstrState& st, const Inst& in) {
+  Dl3021(ctx, in);
+  if (in.copy.has_from) {
+    const std::string& s = in.copy.from;
+    bool index = AllDigits(s) && s.size() < 9 && std::stoi(s) < st.stage + 1;
+    if (!st.aliases.count(s) && !index && !Contains(s, ":")) ctx.Add("DL3022", in.line);
+    if (st.stage >= 0 && !ctx.m.stages[st.stage].from.alias.empty() && ctx.m.stages[st.stage].from.alias == s)
+      ctx.Add("DL3023", in.line);
+    bool root_src = false;
+    for (const auto& src : in.copy.sources) root_src = root_src || DropQuotes(src) == "/";
+    if (root_src && DropQuotes(in.copy.dest) == "/") ctx.Add("DL3067", in.line);
+  }
+  // DL3045
+  if (!st.workdir_set[st.cur_stage_name]) {
+    std::string d = DropQuotes(in.copy.dest);
+    bool abs = StartsWith(d, "/") || StartsWith(d, "$") ||
+               (d.size() > 1 && (d.compare(1, 2, ":\\") == 0 || d.compare(1, 2, ":/") == 0));
+    if (!abs) ctx.Add("DL3045", in.line);
+  }
+}
+
+void EnvRules(RuleContext& ctx, InstrState& st, const Inst& in) {
+  bool fail = false;
+  for (size_t a = 0; a < in.pairs.size() && !fail; ++a) {
+    const std::string& var = in.pairs[a].first;
+    if (st.defined_vars.count(var)) continue;
+    for (size_t b = 0; b < in.pairs.size(); ++b)
+      if (b != a && RefersTo(var, in.pairs[b].second)) fail = true;
+  }
+  for (const auto& kv : in.pairs) st.defined_vars.insert(kv.first);
+  if (fail) ctx.Add("DL3044", in.line);
+  for (const auto& kv : in.pairs)
+    if (IsSensitiveName(kv.first)) { ctx.Add("DL3064", in.line); break; }
+}
+
+// One instruction (not FROM, not an ONBUILD trigger).
+void OtherInstructionRules(RuleContext& ctx, InstrState& st, const Inst& in) {
+  const std::string& k = in.kw;
+  if (k == "workdir") {
+    Dl3000(ctx, in);
+    st.workdir_set[st.cur_stage_name] = true;
+  } else if (k == "user") {
+    UserRules(ctx, st, in);
+  } else if (k == "expose") {
+    Dl3011(ctx, in);
+  } else if (k == "healthcheck") {
+    if (st.healthcheck) ctx.Add("DL3012", in.line);
+    st.healthcheck = true;
+  } else if (k == "add") {
+    Dl3020(ctx, in);
+  } else if (k == "copy") {
+    CopyRules(ctx, st, in);
+  } else if (k == "cmd" || k == "entrypoint") {
+    if (!in.ast->json) ctx.Add("DL3025", in.line);
+    bool& seen = k == "cmd" ? st.cmd : st.entrypoint;
+    if (seen) ctx.Add(k == "cmd" ? "DL4003" : "DL4004", in.line);
+    seen = true;
+  } else if (k == "maintainer") {
+    ctx.Add("DL4000", in.line);
+  } else if (k == "label") {
+    for (const auto& kv : in.pairs)
+      if (LabelKeyInvalid(kv.first)) { ctx.Add("DL3048", in.line); break; }
+    LabelSchemaRules(ctx, in);
+  } else if (k == "env") {
+    EnvRules(ctx, st, in);
+  } else if (k == "arg") {
+    for (const auto& a : in.args_decl) st.defined_vars.insert(a.first);
+    for (const auto& a : in.args_decl)
+      if (IsSensitiveName(a.first)) { ctx.Add("DL3064", in.line); break; }
+  }
+}
+
+}  // namespace
+
+void RunInstructionRules(RuleContext& ctx) {
+  for (const auto& c : ctx.m.comments)
+    if (ParsePragma(c.text).kind == Pragma::kIgnore) ctx.Add("DL1001", c.line);
+  InstrState st;
+  for (const Inst& in : ctx.m.insts) {
+    if (in.onbuild) {
+      OnbuildRules(ctx, in);
+      continue;
+    }
+    if (!st.seen_from && in.kw != "from" && in.kw != "arg") ctx.Add("DL3061", in.line);
+    if (in.kw == "from") FromRules(ctx, st, in);
+    else OtherInstructionRules(ctx, st, in);
+  }
+  for (const auto& [s, line] : st.root_user) ctx.Add("DL3002", line);
   Dl3049And3057(ctx);
 }
 

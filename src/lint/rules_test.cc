@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "lint/catalogue.h"
 #include "lint/test_util.h"
 
@@ -312,6 +314,42 @@ TEST(RuleCatalogue, LiveRulesOnly) {
   EXPECT_EQ(FindRule("DL3009")->severity, Severity::kInfo);
   EXPECT_EQ(FindRule("DL3048")->severity, Severity::kStyle);
   EXPECT_EQ(FindRule("DL1001")->severity, Severity::kIgnore);
+}
+
+// The rules added after 2.12 report by default, at hadolint 2.15.1's severities.
+TEST(RuleCatalogue, PostTwelveRulesAtHadolint2151Defaults) {
+  const std::pair<const char*, Severity> want[] = {
+      {"DL3062", Severity::kWarning}, {"DL3063", Severity::kWarning}, {"DL3064", Severity::kWarning},
+      {"DL3065", Severity::kWarning}, {"DL3066", Severity::kInfo},    {"DL3067", Severity::kWarning}};
+  for (const auto& [code, sev] : want) EXPECT_EQ(FindRule(code)->severity, sev) << code;
+
+  LintOptions o;  // no overrides: the catalogue's defaults
+  o.shellcheck = false;
+  o.build_checks = false;
+  auto fs = testing::LintText(
+      "FROM --platform=$TARGETPLATFORM golang:1.22 AS scratch\n"  // DL3065, DL3063
+      "ARG GITHUB_TOKEN\n"                                         // DL3064
+      "RUN go install example.com/tool\n"                          // DL3062
+      "FROM debian:12\n"
+      "COPY --from=scratch / /\n"                                  // DL3067
+      "USER app\n",                                                // DL3066
+      o);
+  std::map<std::string, std::pair<int, Severity>> got;
+  for (const auto& f : fs) got[f.code] = {f.line, f.severity};
+  EXPECT_EQ(got["DL3065"], std::make_pair(1, Severity::kWarning));
+  EXPECT_EQ(got["DL3063"], std::make_pair(1, Severity::kWarning));
+  EXPECT_EQ(got["DL3064"], std::make_pair(2, Severity::kWarning));
+  EXPECT_EQ(got["DL3062"], std::make_pair(3, Severity::kWarning));
+  EXPECT_EQ(got["DL3067"], std::make_pair(5, Severity::kWarning));
+  EXPECT_EQ(got["DL3066"], std::make_pair(6, Severity::kInfo));
+
+  // Silenced the usual ways: --ignore and an `ignore` override.
+  o.ignored.insert("DL3066");
+  o.overrides["DL3067"] = Severity::kIgnore;
+  int left = 0;
+  for (const auto& f : testing::LintText("FROM debian:12 AS a\nFROM debian:12\nCOPY --from=a / /\nUSER app\n", o))
+    left += f.code == "DL3066" || f.code == "DL3067";
+  EXPECT_EQ(left, 0);
 }
 
 TEST(RuleMessages, ExactHadolintText) {

@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "runner/mounts.h"
+#include "runner/seccomp.h"
 #include "runner/user.h"
 
 namespace kiln::runner {
@@ -58,7 +59,7 @@ Status DropBoundingCapabilities() {
   return Status::OK();
 }
 
-Status SetIds(const ResolvedUser& u, bool no_new_privs) {
+Status SetIds(const ResolvedUser& u, bool no_new_privs, bool all_caps) {
   if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return Errno("prctl PR_SET_NO_NEW_PRIVS");
   std::vector<gid_t> groups(u.sgids.begin(), u.sgids.end());
   if (setgroups(groups.size(), groups.data()) != 0) return Errno("setgroups");
@@ -66,6 +67,7 @@ Status SetIds(const ResolvedUser& u, bool no_new_privs) {
   if (setresuid(u.uid, u.uid, u.uid) != 0) return Errno("setresuid " + std::to_string(u.uid));
   // Effective and permitted: the default set for root (empty otherwise, as the
   // kernel clears them on a change to a non-zero uid); inheritable: empty.
+  if (all_caps && u.uid == 0) return Status::OK();  // root keeps every capability it has
   uint64_t caps = u.uid == 0 ? DefaultCapabilities() : 0;
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2] = {};
@@ -207,8 +209,13 @@ Status SetupAndExec(const ContainerConfig& c, int sync_fd, int output_fd) {
   if (dup2(devnull, 0) < 0 || dup2(output_fd, 1) < 0 || dup2(output_fd, 2) < 0) return Errno("dup2 stdio");
   if (devnull > 2) close(devnull);
 
-  RETURN_IF_ERROR(DropBoundingCapabilities());
-  RETURN_IF_ERROR(SetIds(user, c.process.no_new_privileges));
+  // Insecure mode (BuildKit's security.insecure): every capability, no seccomp.
+  if (!c.process.insecure) {
+    RETURN_IF_ERROR(DropBoundingCapabilities());
+    // Loaded while CAP_SYS_ADMIN is still effective, so no_new_privs is not needed.
+    RETURN_IF_ERROR(ApplyDefaultSeccomp(DefaultCapabilities()));
+  }
+  RETURN_IF_ERROR(SetIds(user, c.process.no_new_privileges, c.process.insecure));
   umask(022);
   if (chdir(cwd.c_str()) != 0) return Errno("chdir to working directory " + cwd);
   ASSIGN_OR_RETURN(std::string exe, LookPath(c.process.args[0], GetEnv(env, "PATH")));

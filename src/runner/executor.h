@@ -67,6 +67,9 @@ struct ProcessSpec {
   // PR_SET_NO_NEW_PRIVS. Note: BuildKit itself runs RUN steps with new
   // privileges allowed (setuid binaries such as sudo work); set false for that.
   bool no_new_privileges = true;
+  // BuildKit's insecure mode (RUN --security=insecure under --allow security.insecure):
+  // all capabilities, no seccomp filter, no masked paths.
+  bool insecure = false;
 };
 
 struct RunSpec {

@@ -251,6 +251,8 @@ class ExecOpImpl : public OpImpl {
                            : e_.network == llb::NetworkMode::kHost ? runner::ProcessSpec::Network::kHost
                                                                    : d.network;
     spec.process.no_new_privileges = false;  // as BuildKit: setuid binaries work in RUN
+    // RUN --security=insecure (kiln build checked the entitlement): all capabilities, no seccomp.
+    spec.process.insecure = e_.security == llb::SecurityMode::kInsecure;
     spec.cancel = ctx.cancel->flag();
     RETURN_IF_ERROR(d.executor->Run(spec, [&](std::string_view chunk) { ctx.log(chunk); }));
     ASSIGN_OR_RETURN(std::string key, root->Commit());

@@ -75,7 +75,9 @@ mkdir -p "$work/big"
 head -c 150000000 /dev/urandom > "$work/big/blob"
 for kind in tar dir; do
   if [ $kind = tar ]; then spec="type=oci,dest=$work/killed.tar,compression=uncompressed"; else spec="type=oci,dest=$work/killed,tar=false,compression=uncompressed"; fi
-  k import "$work/big" -o "$spec" 2>/dev/null & pid=$!
+  # kiln itself in the background (not through the function k, whose subshell
+  # would take the kill while kiln went on writing under the rm below).
+  "$KILN" --root "$work/root" import "$work/big" -o "$spec" 2>/dev/null & pid=$!
   caught=0
   for _ in $(seq 1 2000); do
     if compgen -G "$work/killed*.kiln-tmp-*" >/dev/null; then kill -9 $pid; caught=1; break; fi

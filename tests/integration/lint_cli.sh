@@ -110,6 +110,25 @@ fi
 expect_exit 0 env PATH=/nonexistent "$KILN" lint sc.Dockerfile sc.Dockerfile
 [ "$(grep -c 'shellcheck not found' "$t/err")" = 1 ] || fail "one notice"
 
+# Many files in one call are linted in parallel; the report keeps the input order and
+# equals the per-file reports one after another (ShellCheck on when installed).
+mkdir many
+for i in $(seq 1 40); do
+  case $((i % 4)) in
+    0) printf 'FROM debian\nRUN cd /tmp && echo $%d\n' "$i" ;;
+    1) printf 'FROM debian:12\nUSER app%d\n' "$i" ;;
+    2) printf 'FROM debian:12\nFOO bar\n' ;;
+    3) printf 'FROM alpine:3\nRUN apk add curl && ls *.%d\n' "$i" ;;
+  esac > "many/$i.Dockerfile"
+done
+order=$(seq 40 -1 1 | sed 's|.*|many/&.Dockerfile|')
+expect_exit 1 "$KILN" lint $order
+cp "$t/out" many.out
+: > each.out
+for f in $order; do "$KILN" lint "$f" >> each.out 2>/dev/null || true; done
+cmp -s many.out each.out || { diff each.out many.out >&2; fail "one call differs from the per-file reports"; }
+[ "$(cut -d: -f1 many.out | uniq)" = "$order" ] || fail "report not in input order"
+
 # The rule list and the pre-commit hook
 expect_exit 0 "$KILN" lint --list-rules
 grep -q '^DL3008 .*warning.*docs/lint/DL3008.md' "$t/out" || fail "--list-rules"
