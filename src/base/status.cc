@@ -27,7 +27,9 @@ Status Status::FromErrno(int err, const std::string& op, const std::string& oper
   if (!operand.empty()) m += " `" + operand + "`";
   m += ": ";
   m += std::strerror(err);
-  return Status(Code::kIOError, std::move(m));
+  Status s(Code::kIOError, std::move(m));
+  s.errno_ = err;
+  return s;
 }
 
 Status Status::WithContext(const std::string& context) const {

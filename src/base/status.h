@@ -51,13 +51,17 @@ class [[nodiscard]] Status {
   static Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
   static Status FailedPrecondition(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
-  // An IOError from errno: "OP `operand`: strerror(err)".
+  // An IOError from errno: "OP `operand`: strerror(err)". The errno is kept (sys_errno()), so
+  // callers can tell ENOENT from EACCES without parsing the message.
   static Status FromErrno(int err, const std::string& op, const std::string& operand = "");
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
   bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
+  // The errno a FromErrno status was made from (kept through WithContext/Location/Hint); 0 if none.
+  int sys_errno() const { return errno_; }
+  bool IsErrno(int err) const { return err != 0 && errno_ == err; }
   const std::string& message() const { return message_; }
   const SourceLocation& location() const { return location_; }
   const std::string& hint() const { return hint_; }
@@ -75,6 +79,7 @@ class [[nodiscard]] Status {
   std::string message_;
   SourceLocation location_;
   std::string hint_;
+  int errno_ = 0;
 };
 
 // A value or an error Status.

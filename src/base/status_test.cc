@@ -1,5 +1,7 @@
 #include "base/status.h"
 
+#include <cerrno>
+
 #include <gtest/gtest.h>
 
 #include "base/digest.h"
@@ -33,6 +35,43 @@ TEST(Status, LocationAndHint) {
                  .WithHint("did you mean RUN mkdir?");
   EXPECT_EQ(s.ToString(), "Dockerfile:3:1: unknown instruction: MKDIR\n  hint: did you mean RUN mkdir?");
   EXPECT_EQ(Status::FromErrno(2, "open", "/x").message(), "open `/x`: No such file or directory");
+}
+
+TEST(Status, FromErrnoKeepsErrno) {
+  Status missing = Status::FromErrno(ENOENT, "open", "/x");
+  Status denied = Status::FromErrno(EACCES, "open", "/x");
+  // Code and message are as before; the errno tells the two apart.
+  EXPECT_EQ(missing.code(), Code::kIOError);
+  EXPECT_EQ(denied.code(), Code::kIOError);
+  EXPECT_EQ(denied.message(), "open `/x`: Permission denied");
+  EXPECT_EQ(missing.sys_errno(), ENOENT);
+  EXPECT_TRUE(missing.IsErrno(ENOENT));
+  EXPECT_FALSE(missing.IsErrno(EACCES));
+  EXPECT_TRUE(denied.IsErrno(EACCES));
+  EXPECT_FALSE(denied.IsErrno(ENOENT));
+}
+
+TEST(Status, ErrnoSurvivesContextLocationAndHint) {
+  Status s = Status::FromErrno(EEXIST, "mkdir", "/d")
+                 .WithContext("COPY")
+                 .WithLocation({"Dockerfile", 2, 1})
+                 .WithHint("remove it");
+  EXPECT_TRUE(s.IsErrno(EEXIST));
+  EXPECT_EQ(s.message(), "COPY: mkdir `/d`: File exists");
+}
+
+TEST(Status, NonErrnoStatusHasNoErrno) {
+  EXPECT_EQ(Status::OK().sys_errno(), 0);
+  EXPECT_EQ(Status::IOError("short read").sys_errno(), 0);
+  EXPECT_FALSE(Status::NotFound("x").IsErrno(0));
+}
+
+TEST(Status, ReadFileOfMissingPathReportsEnoent) {
+  auto dir = TempDir::Create("kiln-status-test");
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  auto r = ReadFile(dir->path() + "/absent");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsErrno(ENOENT)) << r.status().ToString();
 }
 
 TEST(Digest, KnownVectors) {
