@@ -17,6 +17,7 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/source_date_epoch.h"
 #include "cache/content_store.h"
 #include "cache/metadata.h"
 #include "cache/snapshotter.h"
@@ -453,6 +454,7 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   frontend::LowerOptions lo;
   lo.target = f.target;
   lo.build_args = ParseBuildArgs(f.build_args);
+  AddSourceDateEpochFromEnv(lo.build_args);  // as buildx: the environment's, unless --build-arg sets it
   lo.no_cache = f.no_cache;
   lo.no_cache_filter = f.no_cache_filter;
   for (const auto& l : f.labels) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "base/digest.h"
+#include "base/source_date_epoch.h"
 #include "base/fs.h"
 #include "base/reference.h"
 #include "cache/content_store.h"
@@ -319,15 +320,6 @@ void RegisterDu(CLI::App& app, GlobalOptions& g) {
   });
 }
 
-std::optional<int64_t> SourceDateEpoch() {
-  const char* v = getenv("SOURCE_DATE_EPOCH");
-  if (!v || !*v) return std::nullopt;
-  char* end = nullptr;
-  long long n = strtoll(v, &end, 10);
-  if (*end || n < 0) Fail(Status::InvalidArgument(std::string("SOURCE_DATE_EPOCH=") + v + " is not a number of seconds"));
-  return n;
-}
-
 void RegisterImport(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("import", "Create an image from a directory (one layer), into the store or any -o output");
   struct Opts {
@@ -366,7 +358,9 @@ void RegisterImport(CLI::App& app, GlobalOptions& g) {
     exporter::ExporterDeps deps;
     deps.content = s.content.get();
     deps.metadata = s.metadata.get();
-    deps.source_date_epoch = SourceDateEpoch();
+    auto epoch = SourceDateEpochFromEnv();
+    if (!epoch.ok()) Fail(epoch.status());
+    deps.source_date_epoch = *epoch;
     auto client = std::make_shared<registry::RegistryClient>(o->reg.Options(), s.root + "/registry");
     cache::ContentStore* content = s.content.get();
     deps.push = [client, content](const std::string& name, const oci::Descriptor& manifest) -> Status {

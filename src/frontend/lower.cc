@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "base/digest.h"
+#include "base/source_date_epoch.h"
 #include "frontend/diagnostic.h"
 #include "frontend/lower_internal.h"
 #include "frontend/path_util.h"
@@ -200,15 +201,7 @@ Status Lowerer::Prepare() {
   if (auto it = opts_.build_args.find("SOURCE_DATE_EPOCH"); it != opts_.build_args.end()) sde = it->second;
   else if (const std::string* v = global_args_.Find("SOURCE_DATE_EPOCH")) sde = *v;
   if (!sde.empty()) {
-    char* end = nullptr;
-    long long v = std::strtoll(sde.c_str(), &end, 10);
-    if (*end != '\0' || v < 0) {
-      Range r;
-      r.start = {1, 1};
-      return Status::InvalidArgument("invalid SOURCE_DATE_EPOCH: " + sde)
-          .WithHint("SOURCE_DATE_EPOCH is seconds since 1970-01-01 UTC, e.g. $(git log -1 --format=%ct)");
-    }
-    epoch_ = v;
+    ASSIGN_OR_RETURN(epoch_, ParseSourceDateEpoch(sde));
   } else if (opts_.source_date_epoch) {
     epoch_ = opts_.source_date_epoch;
   }
