@@ -508,10 +508,10 @@ Status Lowerer::ResolveBase(StageState* d) {
     got.variant = cfg.contains("variant") && cfg["variant"].is_string() ? cfg["variant"].get<std::string>() : "";
     bool variant_differs = !got.variant.empty() && !platform.variant.empty() && got.variant != platform.variant;
     if (got.os != platform.os || got.architecture != platform.architecture || variant_differs)
-      check_warnings_.push_back({"InvalidBaseImagePlatform",
-                                 "Base image " + image_name + " was pulled with platform \"" + got.ToString() +
-                                     "\", expected \"" + platform.ToString() + "\" for current build",
-                                 d->location.start.line});
+      Warn({"InvalidBaseImagePlatform",
+            "Base image " + image_name + " was pulled with platform \"" + got.ToString() + "\", expected \"" +
+                platform.ToString() + "\" for current build",
+            d->location.start.line});
   }
   Reference pinned = *ref;
   if (!meta.digest.empty()) pinned.digest = meta.digest;
