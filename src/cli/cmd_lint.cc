@@ -13,8 +13,9 @@
 
 #include "base/deep_stack.h"
 #include "base/fs.h"
+#include "build/dockerfile.h"
+#include "build/flags.h"
 #include "cli/app.h"
-#include "frontend/dockerignore.h"
 #include "frontend/parser.h"
 #include "lint/config.h"
 #include "lint/format.h"
@@ -92,15 +93,16 @@ Result<lint::Config> ResolveConfig(const LintFlags& f) {
   return c;
 }
 
-// The .dockerignore BuildKit would use with the Dockerfile's directory as the
-// context ("<Dockerfile>.dockerignore" first); none, or unreadable, is empty.
+// The .dockerignore kiln build would use with the Dockerfile's directory as the
+// context (build/dockerfile.h: "<Dockerfile>.dockerignore" first, looked up inside
+// it); none, or unreadable, is empty (hadolint reads none).
 std::vector<std::string> ReadDockerignore(const std::string& dockerfile) {
   if (dockerfile == "-") return {};
-  std::string dir = ".";
   size_t slash = dockerfile.rfind('/');
-  if (slash != std::string::npos) dir = dockerfile.substr(0, slash == 0 ? 1 : slash);
-  auto ignore = frontend::ReadDockerignore(dir, dockerfile);
-  return ignore.ok() ? ignore->patterns : std::vector<std::string>{};
+  std::string dir = slash == std::string::npos ? "." : dockerfile.substr(0, slash == 0 ? 1 : slash);
+  std::string path = slash == std::string::npos ? "./" + dockerfile : dockerfile;
+  auto ignore = build::ContextDockerignore(dir, path);
+  return ignore.ok() ? *ignore : std::vector<std::string>{};
 }
 
 // True when every line is blank or a # comment (BuildKit's parser rejects such
@@ -129,14 +131,9 @@ void Run(const LintFlags& f) {
   // hadolint's rules plus BuildKit's build checks in the same pass;
   // --no-build-checks gives exactly hadolint's findings.
   opts.build_checks = !f.no_build_checks;
-  for (const auto& kv : f.build_args) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos) {
-      if (const char* v = getenv(kv.c_str())) opts.build_args[kv] = v;
-    } else {
-      opts.build_args[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-  }
+  auto args = build::ParseBuildArgs(f.build_args);
+  if (!args.ok()) Fail(args.status());
+  opts.build_args = *args;
   std::vector<std::string> files = f.files;
   if (files.empty()) files.push_back("Dockerfile");
 
