@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "base/strings.h"
 #include "lint/rules.h"
 
 namespace kiln::lint {
@@ -12,11 +13,6 @@ namespace {
 
 using Cmd = ShellCommand;
 
-bool StartsWith(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
-bool EndsWith(const std::string& s, std::string_view p) {
-  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
-}
-bool Contains(const std::string& s, std::string_view p) { return s.find(p) != std::string::npos; }
 
 std::vector<std::string> StripInstallPrefix(const std::vector<std::string>& args) {
   auto it = std::find(args.begin(), args.end(), "install");
