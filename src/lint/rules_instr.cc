@@ -12,8 +12,6 @@
 
 namespace kiln::lint {
 
-bool IsArchivePath(const std::string& p);  // rules_run.cc
-
 namespace {
 
 bool AllDigits(const std::string& s) {
