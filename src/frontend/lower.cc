@@ -4,6 +4,7 @@
 #include <cmath>
 #include <ctime>
 
+#include "base/strings.h"
 #include "base/digest.h"
 #include "frontend/diagnostic.h"
 #include "frontend/lower_internal.h"
@@ -20,11 +21,6 @@ using nlohmann::json;
 namespace internal {
 
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // A --build-context key for an image name: its familiar form without ":latest".
 std::string ContextKeyForImage(const std::string& name) {
@@ -296,7 +292,7 @@ Status Lowerer::ResolveTarget() {
     target_ = states_[stage_count_ - 1].get();
     return Status::OK();
   }
-  std::string want = Lower(opts_.target);
+  std::string want = kiln::Lower(opts_.target);
   for (size_t i = 0; i < stage_count_; i++)
     if (states_[i]->name == want) target_ = states_[i].get();
   if (target_) return Status::OK();
@@ -343,7 +339,7 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
   auto find_name = [&](const std::string& name) -> StageState* {
     StageState* found = nullptr;
     for (size_t i = 0; i < stage_count_; i++)
-      if (!states_[i]->name.empty() && states_[i]->name == Lower(name)) found = states_[i].get();
+      if (!states_[i]->name.empty() && states_[i]->name == kiln::Lower(name)) found = states_[i].get();
     return found;
   };
   if (c.kind == CommandKind::kCopy && !c.from.empty()) {

@@ -7,7 +7,7 @@
 #include <regex>
 #include <set>
 
-#include "lint/rule_text.h"
+#include "base/strings.h"
 #include "lint/rules.h"
 
 namespace kiln::lint {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "lint/rule_text.h"
+#include "base/strings.h"
 #include "lint/rules.h"
 
 namespace kiln::lint {
