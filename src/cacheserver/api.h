@@ -78,6 +78,9 @@ class Api {
   bool ReceiveInto(const Reader& reader, Upload& up, Res& res);
   void UploadAccepted(Res& res, const std::string& repo, const Upload& up, int status);
   void BlobCreated(Res& res, const std::string& repo, const std::string& digest);
+  // The last body of an upload (POST ?digest= or PUT): receive, verify, commit, reply 201.
+  void ReceiveAndFinish(const Reader& reader, const std::shared_ptr<Upload>& up, Res& res, const std::string& repo,
+                        const std::string& digest);
 
   // manifest_routes.cc
   void GetManifest(const Req& req, Res& res);

@@ -7,17 +7,12 @@
 #include <sstream>
 
 #include "base/fs.h"
+#include "base/strings.h"
 
 namespace kiln::cacheserver {
 
 namespace {
 
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
 
 // Splits a file into (line number, trimmed non-empty non-comment line).
 std::vector<std::pair<int, std::string>> Lines(const std::string& text) {
@@ -25,7 +20,7 @@ std::vector<std::pair<int, std::string>> Lines(const std::string& text) {
   std::istringstream in(text);
   std::string line;
   for (int n = 1; std::getline(in, line); n++) {
-    line = Trim(line);
+    line = Trim(line, " \t\r");
     if (!line.empty() && line[0] != '#') out.emplace_back(n, line);
   }
   return out;
@@ -141,10 +136,10 @@ AuthResult Authenticator::Authenticate(const std::string& authorization, Princip
     return false;
   };
   if (authorization.rfind("Bearer ", 0) == 0) {
-    return find_token(Trim(authorization.substr(7))) ? AuthResult::kOk : AuthResult::kUnauthenticated;
+    return find_token(Trim(authorization.substr(7), " \t\r")) ? AuthResult::kOk : AuthResult::kUnauthenticated;
   }
   if (authorization.rfind("Basic ", 0) != 0) return AuthResult::kUnauthenticated;
-  std::string pair = Base64Decode(Trim(authorization.substr(6)));
+  std::string pair = Base64Decode(Trim(authorization.substr(6), " \t\r"));
   size_t colon = pair.find(':');
   if (colon == std::string::npos) return AuthResult::kUnauthenticated;
   std::string user = pair.substr(0, colon), password = pair.substr(colon + 1);

@@ -123,6 +123,17 @@ void Api::BlobCreated(Res& res, const std::string& repo, const std::string& dige
   res.set_header("Docker-Content-Digest", digest);
 }
 
+void Api::ReceiveAndFinish(const Reader& reader, const std::shared_ptr<Upload>& up, Res& res, const std::string& repo,
+                           const std::string& digest) {
+  if (!ReceiveInto(reader, *up, res)) return store_.CancelUpload(up);
+  auto info = store_.FinishUpload(up, digest);
+  if (!info.ok()) {
+    if (info.status().code() == Code::kCorruption) return SendError(res, kDigestInvalid, info.status().message());
+    return SendStatus(res, info.status(), kBlobUploadInvalid);
+  }
+  BlobCreated(res, repo, digest);
+}
+
 bool Api::ReceiveInto(const Reader& reader, Upload& up, Res& res) {
   Status st;
   bool ok = reader([&](const char* data, size_t len) {
@@ -161,13 +172,7 @@ void Api::StartUpload(const Req& req, Res& res, const Reader& reader) {
     Discard(req, res);  // a POST without ?digest= has no body
     return UploadAccepted(res, repo, **up, 202);
   }
-  if (!ReceiveInto(reader, **up, res)) return store_.CancelUpload(*up);
-  auto info = store_.FinishUpload(*up, digest);
-  if (!info.ok()) {
-    if (info.status().code() == Code::kCorruption) return SendError(res, kDigestInvalid, info.status().message());
-    return SendStatus(res, info.status(), kBlobUploadInvalid);
-  }
-  BlobCreated(res, repo, digest);
+  ReceiveAndFinish(reader, *up, res, repo, digest);
 }
 
 void Api::UploadStatus(const Req& req, Res& res) {
@@ -216,13 +221,7 @@ void Api::PutUpload(const Req& req, Res& res, const Reader& reader) {
     return SendStatus(res, up.status(), kBlobUploadUnknown);
   }
   std::lock_guard lock((*up)->mu());
-  if (!ReceiveInto(reader, **up, res)) return store_.CancelUpload(*up);
-  auto info = store_.FinishUpload(*up, digest);
-  if (!info.ok()) {
-    if (info.status().code() == Code::kCorruption) return SendError(res, kDigestInvalid, info.status().message());
-    return SendStatus(res, info.status(), kBlobUploadInvalid);
-  }
-  BlobCreated(res, repo, digest);
+  ReceiveAndFinish(reader, *up, res, repo, digest);
 }
 
 void Api::CancelUpload(const Req& req, Res& res) {
