@@ -37,6 +37,7 @@
 #include "registry/image_source.h"
 #include "registry/push.h"
 #include "runner/executor.h"
+#include "runner/resources.h"
 #include "solver/build_result.h"
 #include "solver/cache_io.h"
 #include "solver/ops.h"
@@ -57,6 +58,7 @@ struct BuildFlags {
   std::vector<std::string> allow;  // --allow network.host|security.insecure (buildx's entitlements)
   bool no_cache = false, pull = false, quiet = false, check = false, push = false;
   RegistryFlags reg;
+  runner::ResourceFlags resources;  // --memory, --cpu-quota, --cpu-period, --pids-limit
   int max_parallelism = 0;
 };
 
@@ -360,6 +362,8 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
       Fail(Status::InvalidArgument("--allow " + a + ": unknown entitlement").WithHint("use network.host or security.insecure"));
   if (f.network == "host" && !Allowed(f, "network.host"))
     Fail(Status::PermissionDenied("--network host: network.host is not allowed").WithHint("pass --allow network.host"));
+  Result<runner::Resources> resources = runner::MakeResources(f.resources);
+  if (!resources.ok()) Fail(resources.status());
   auto mode = solver::ParseProgressMode(f.quiet ? "quiet" : f.progress);
   if (!mode.ok()) Fail(mode.status());
   std::vector<exporter::OutputSpec> outputs;
@@ -520,6 +524,7 @@ int RunBuild(GlobalOptions& g, BuildFlags& f) {
   deps.secrets = secrets;
   deps.ssh = ssh;
   deps.network = network;
+  deps.resources = *resources;
   solver::BuildOpResolver resolver(deps);
   solver::SnapshotCache cache(metadata->get(), snapshotter->get());
   // --cache-from: records without snapshots; their blobs are fetched on a hit.
@@ -709,6 +714,11 @@ void RegisterBuild(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--pull", f->pull, "always look up base images in their registry");
   cmd->add_option("--allow", f->allow, "entitlements: network.host (RUN --network=host, --network host), security.insecure (RUN --security=insecure)");
   cmd->add_option("--network", f->network, "network for RUN steps: default (host), none, host");
+  cmd->add_option("--memory", f->resources.memory, "memory limit of each RUN step, e.g. 512m (default: none)");
+  cmd->add_option("--cpu-quota", f->resources.cpu_quota, "CPU time of each RUN step per period, in microseconds (default: none)");
+  cmd->add_option("--cpu-period", f->resources.cpu_period, "the period of --cpu-quota, in microseconds (default: 100000)");
+  cmd->add_option("--pids-limit", f->resources.pids_limit, "most processes (and threads) of each RUN step; -1: no limit")
+      ->default_val(runner::Resources::kDefaultPidsMax);
   cmd->add_option("--secret", f->secrets, "expose a secret: id=ID,src=PATH or id=ID,env=VAR");
   cmd->add_option("--ssh", f->ssh, "expose an SSH agent socket: default or ID=SOCKET");
   cmd->add_option("--label", f->labels, "add an image label K=V");
