@@ -219,6 +219,7 @@ solver::BuildDeps Builder::Deps() const {
   deps.executor = env_.executor;
   deps.local_dirs = local_dirs_;
   deps.network = targets_[0].network;
+  deps.resources = req_.targets[0].resources;
   for (const auto& t : req_.targets) {
     deps.secrets.insert(t.secrets.begin(), t.secrets.end());
     deps.ssh.insert(t.ssh.begin(), t.ssh.end());

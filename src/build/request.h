@@ -17,6 +17,7 @@
 #include "lint/lint.h"
 #include "solver/cache_io.h"
 #include "solver/ops.h"
+#include "runner/executor.h"
 #include "solver/progress.h"
 #include "solver/scheduler.h"
 
@@ -30,6 +31,7 @@ struct BuildTarget {
   std::map<std::string, std::string> ssh;     // ID -> socket
   std::string network = "default";            // RUN's network: default (host), none, host
   std::vector<std::string> allow;             // entitlements: network.host, security.insecure
+  runner::Resources resources;                // each RUN step's cgroup limits
   bool build_checks = true;                   // run BuildKit's build checks on the Dockerfile
   std::string iidfile, metadata_file;         // written after the exports ("" = none)
 };

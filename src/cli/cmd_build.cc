@@ -26,6 +26,7 @@
 #include "registry/client.h"
 #include "registry/image_source.h"
 #include "runner/executor.h"
+#include "runner/resources.h"
 #include "solver/progress_printer.h"
 
 namespace kiln::cli {
@@ -38,6 +39,7 @@ struct BuildFlags {
   std::vector<std::string> allow;  // --allow network.host|security.insecure (buildx's entitlements)
   bool pull = false, quiet = false, check = false, push = false;
   RegistryFlags reg;
+  runner::ResourceFlags resources;  // --memory, --cpu-quota, --cpu-period, --pids-limit
   int max_parallelism = 0;
 };
 
@@ -186,6 +188,9 @@ build::BuildRequest RequestFromFlags(const BuildFlags& f) {
   t.tags = f.tags;
   t.network = f.network;
   t.allow = f.allow;
+  Result<runner::Resources> resources = runner::MakeResources(f.resources);
+  if (!resources.ok()) Fail(resources.status());
+  t.resources = *resources;
   t.build_checks = !f.quiet;
   t.iidfile = f.iidfile;
   t.metadata_file = f.metadata_file;
@@ -318,6 +323,11 @@ void RegisterBuild(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--pull", f->pull, "always look up base images in their registry");
   cmd->add_option("--allow", f->allow, "entitlements: network.host (RUN --network=host, --network host), security.insecure (RUN --security=insecure)");
   cmd->add_option("--network", f->network, "network for RUN steps: default (host), none, host");
+  cmd->add_option("--memory", f->resources.memory, "memory limit of each RUN step, e.g. 512m (default: none)");
+  cmd->add_option("--cpu-quota", f->resources.cpu_quota, "CPU time of each RUN step per period, in microseconds (default: none)");
+  cmd->add_option("--cpu-period", f->resources.cpu_period, "the period of --cpu-quota, in microseconds (default: 100000)");
+  cmd->add_option("--pids-limit", f->resources.pids_limit, "most processes (and threads) of each RUN step; -1: no limit")
+      ->default_val(runner::Resources::kDefaultPidsMax);
   cmd->add_option("--secret", f->secrets, "expose a secret: id=ID,src=PATH or id=ID,env=VAR");
   cmd->add_option("--ssh", f->ssh, "expose an SSH agent socket: default or ID=SOCKET");
   cmd->add_option("--label", f->dockerfile.labels, "add an image label K=V");
