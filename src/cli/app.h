@@ -30,6 +30,7 @@ void RegisterGraph(CLI::App& app, GlobalOptions& g);     // graph, outline
 void RegisterDebug(CLI::App& app, GlobalOptions& g);     // debug ast, ...
 void RegisterImages(CLI::App& app, GlobalOptions& g);    // images, rm, tag, inspect, save, prune, du
 void RegisterRegistry(CLI::App& app, GlobalOptions& g);  // pull, push, login, logout
+void RegisterCacheServer(CLI::App& app, GlobalOptions& g);
 
 // Before parsing: the first word that is not a global option must name a
 // subcommand. Otherwise (`kiln biuld`, `kiln compose build`) an error that says

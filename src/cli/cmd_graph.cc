@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "base/fs.h"
+#include "build/dockerfile.h"
 #include "cli/app.h"
 #include "frontend/diagnostic.h"
 #include "frontend/dockerignore.h"
@@ -53,47 +54,26 @@ struct Loaded {
   std::unique_ptr<frontend::NullImageMetaResolver> resolver;
 };
 
+// The Dockerfile as kiln build loads it (build/dockerfile.h): the same flags, the
+// same lookup inside the context, the same errors.
 Loaded Load(const FrontendFlags& f) {
+  build::DockerfileFlags df;
+  df.context = f.context;
+  df.file = f.file;
+  df.target = f.target;
+  df.platform = f.platform;
+  df.build_args = f.build_args;
+  df.build_contexts = f.build_contexts;
+  df.no_cache = f.no_cache;
+  df.no_cache_filter = f.no_cache_filter;
+  std::string text;
+  auto l = build::LoadDockerfile(df, &text);
+  if (!l.ok()) FailWithSource(l.status(), text);
   Loaded out;
-  std::string path = f.file.empty() ? f.context + "/Dockerfile" : f.file;
-  auto data = ReadFileOrStdin(path);
-  if (!data.ok()) {
-    Fail(data.status().WithHint(f.file.empty() ? "pass the Dockerfile with -f, or the context directory holding it"
-                                               : "check the -f path"));
-  }
-  std::string text = std::move(*data);
-  auto ast = frontend::Parse(text, path == "-" ? "<stdin>" : path);
-  if (!ast.ok()) FailWithSource(ast.status(), text);
-  out.ast = std::move(*ast);
-  frontend::LowerOptions& o = out.opts;
-  o.target = f.target;
-  for (const std::string& kv : f.build_args) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos) {
-      const char* v = getenv(kv.c_str());
-      if (v) o.build_args[kv] = v;  // docker: K without a value and unset in the env is ignored
-    } else {
-      o.build_args[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-  }
-  for (const std::string& kv : f.build_contexts) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      Fail(Status::InvalidArgument("invalid --build-context " + kv).WithHint("write --build-context NAME=DIR or NAME=docker-image://REF"));
-    o.build_contexts[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  if (!f.platform.empty()) {
-    auto p = oci::ParsePlatform(f.platform);
-    if (!p) Fail(Status::InvalidArgument("invalid --platform " + f.platform).WithHint("use os/arch[/variant], e.g. linux/amd64"));
-    o.platform = *p;
-  }
-  o.no_cache = f.no_cache;
-  o.no_cache_filter = f.no_cache_filter;
-  auto ignore = frontend::ReadDockerignore(f.context, path == "-" ? "" : path);
-  if (!ignore.ok()) Fail(ignore.status());
-  o.dockerignore = ignore->patterns;
+  out.ast = std::move(l->ast);
+  out.opts = std::move(l->lower);
   out.resolver = std::make_unique<frontend::NullImageMetaResolver>();
-  o.resolver = out.resolver.get();
+  out.opts.resolver = out.resolver.get();
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include "cache/gc.h"
 #include "cache/metadata.h"
 #include "cache/snapshotter.h"
+#include "build/export.h"
 #include "cli/app.h"
 #include "cli/stores.h"
 #include "cli/registry_cli.h"
@@ -23,6 +24,7 @@
 #include "exporter/image_store.h"
 #include "registry/client.h"
 #include "registry/push.h"
+#include "solver/progress.h"
 
 namespace kiln::cli {
 namespace {
@@ -355,34 +357,18 @@ void RegisterImport(CLI::App& app, GlobalOptions& g) {
       specs.push_back(*spec);
     }
     if (specs.empty()) specs.push_back(exporter::OutputSpec{});
-    exporter::ExporterDeps deps;
-    deps.content = s.content.get();
-    deps.metadata = s.metadata.get();
     auto epoch = SourceDateEpochFromEnv();
     if (!epoch.ok()) Fail(epoch.status());
-    deps.source_date_epoch = *epoch;
     auto client = std::make_shared<registry::RegistryClient>(o->reg.Options(), s.root + "/registry");
-    cache::ContentStore* content = s.content.get();
-    deps.push = [client, content](const std::string& name, const oci::Descriptor& manifest) -> Status {
-      ASSIGN_OR_RETURN(Reference ref, ParseReference(name));
-      ASSIGN_OR_RETURN(auto res, registry::PushImage(*client, *content, manifest, ref));
-      fprintf(stderr, "pushed %s\n", ref.Familiar().c_str());
-      return Status::OK();
-    };
+    build::ExportEnv env{s.content.get(), s.metadata.get(), client.get(), *epoch,
+                         [](const std::string& name, const std::string&) { fprintf(stderr, "pushed %s\n", name.c_str()); }};
     exporter::DirectoryResult result(o->rootfs, *s.content, config, "kiln import");
-    std::vector<std::function<Status()>> finalize;
+    solver::NullProgress progress;
+    build::ExportOutcome out = build::ExportOutputs(result, specs, o->tags, env, progress);
+    if (!out.status.ok()) Fail(out.status);
     std::string digest;
-    for (const auto& spec : specs) {
-      auto exp = exporter::NewExporter(spec, o->tags, deps);
-      if (!exp.ok()) Fail(exp.status());
-      auto r = (*exp)->Export(result);
-      if (!r.ok()) Fail(r.status());
-      finalize.push_back(r->finalize);
-      if (!r->response.image_digest.empty()) digest = r->response.image_digest;
-    }
-    for (auto& f : finalize) {
-      if (Status st = f(); !st.ok()) Fail(st);
-    }
+    for (const auto& r : out.responses)
+      if (!r.image_digest.empty()) digest = r.image_digest;
     if (!digest.empty()) fprintf(stderr, "%s\n", digest.c_str());
   });
 }

@@ -13,8 +13,9 @@
 
 #include "base/deep_stack.h"
 #include "base/fs.h"
+#include "build/dockerfile.h"
+#include "build/flags.h"
 #include "cli/app.h"
-#include "frontend/dockerignore.h"
 #include "frontend/parser.h"
 #include "lint/config.h"
 #include "lint/format.h"
@@ -32,7 +33,7 @@ struct LintFlags {
   std::vector<std::string> files, formats, errors, warnings, infos, styles, ignores, registries, labels, build_args;
   std::string output, threshold, file_path_in_report;
   bool no_fail = false, no_color = false, strict_labels = false, disable_ignore_pragma = false, verbose = false;
-  bool list_rules = false, no_shellcheck = false, no_build_checks = false, build_checks = false;
+  bool version = false, list_rules = false, no_shellcheck = false, no_build_checks = false, build_checks = false;
 };
 
 void ListRules() {
@@ -92,15 +93,16 @@ Result<lint::Config> ResolveConfig(const LintFlags& f) {
   return c;
 }
 
-// The .dockerignore BuildKit would use with the Dockerfile's directory as the
-// context ("<Dockerfile>.dockerignore" first); none, or unreadable, is empty.
+// The .dockerignore kiln build would use with the Dockerfile's directory as the
+// context (build/dockerfile.h: "<Dockerfile>.dockerignore" first, looked up inside
+// it); none, or unreadable, is empty (hadolint reads none).
 std::vector<std::string> ReadDockerignore(const std::string& dockerfile) {
   if (dockerfile == "-") return {};
-  std::string dir = ".";
   size_t slash = dockerfile.rfind('/');
-  if (slash != std::string::npos) dir = dockerfile.substr(0, slash == 0 ? 1 : slash);
-  auto ignore = frontend::ReadDockerignore(dir, dockerfile);
-  return ignore.ok() ? ignore->patterns : std::vector<std::string>{};
+  std::string dir = slash == std::string::npos ? "." : dockerfile.substr(0, slash == 0 ? 1 : slash);
+  std::string path = slash == std::string::npos ? "./" + dockerfile : dockerfile;
+  auto ignore = build::ContextDockerignore(dir, path);
+  return ignore.ok() ? *ignore : std::vector<std::string>{};
 }
 
 // True when every line is blank or a # comment (BuildKit's parser rejects such
@@ -118,6 +120,10 @@ bool OnlyBlankOrComments(const std::string& text) {
 }
 
 void Run(const LintFlags& f) {
+  if (f.version) {  // hadolint's words first: tools read the version they match from it
+    printf("Haskell Dockerfile Linter %s (kiln lint %s)\n", lint::kHadolintVersion, KILN_VERSION);
+    return;
+  }
   if (f.list_rules) {
     ListRules();
     return;
@@ -129,14 +135,9 @@ void Run(const LintFlags& f) {
   // hadolint's rules plus BuildKit's build checks in the same pass;
   // --no-build-checks gives exactly hadolint's findings.
   opts.build_checks = !f.no_build_checks;
-  for (const auto& kv : f.build_args) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos) {
-      if (const char* v = getenv(kv.c_str())) opts.build_args[kv] = v;
-    } else {
-      opts.build_args[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-  }
+  auto args = build::ParseBuildArgs(f.build_args);
+  if (!args.ok()) Fail(args.status());
+  opts.build_args = *args;
   std::vector<std::string> files = f.files;
   if (files.empty()) files.push_back("Dockerfile");
 
@@ -191,7 +192,6 @@ void Run(const LintFlags& f) {
 
   std::vector<std::string> formats = cfg->formats.empty() ? std::vector<std::string>{"tty"} : cfg->formats;
   lint::FormatOptions fo;
-  fo.version = KILN_VERSION;
   fo.color = !cfg->no_color && f.output.empty() && isatty(1);
   std::string report;
   for (const auto& fmt : formats) report += lint::FormatReport(fmt, results, fo);
@@ -216,7 +216,7 @@ void RegisterLint(CLI::App& app, GlobalOptions& g) {
   static LintFlags f;
   auto* cmd = app.add_subcommand(
       "lint",
-      "Lint Dockerfiles as hadolint 2.12 does: its rules (DL*) and ShellCheck on RUN (SC*),\n"
+      "Lint Dockerfiles as hadolint 2.15.1 does: its rules (DL*) and ShellCheck on RUN (SC*),\n"
       "with hadolint's flags, config files (.hadolint.yaml), HADOLINT_* variables,\n"
       "pragmas (# hadolint ignore=...) and output formats, plus BuildKit's build checks\n"
       "(--no-build-checks: hadolint's findings only).\n"
@@ -224,9 +224,12 @@ void RegisterLint(CLI::App& app, GlobalOptions& g) {
       "or a file cannot be read, else 0. Rules: kiln lint --list-rules; docs/lint/.");
   cmd->add_option("DOCKERFILE", f.files, "Dockerfiles to lint (- for stdin; default ./Dockerfile)");
   cmd->add_option("-c,--config", f.config, "path to a hadolint config file (default: hadolint's search order)");
+  std::vector<std::string> formats;
+  for (int i = 0; lint::kFormats[i]; ++i) formats.push_back(lint::kFormats[i]);
   cmd->add_option("-f,--format", f.formats, "output format, repeatable: tty json checkstyle codeclimate "
-                                            "gitlab_codeclimate gnu codacy sarif sonarqube")->allow_extra_args(false)
-      ->check(CLI::IsMember({"tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu", "codacy", "sarif", "sonarqube"}));
+                                            "gitlab_codeclimate gnu codacy sarif sonarqube junit")->allow_extra_args(false)
+      ->check(CLI::IsMember(formats));
+  cmd->add_flag("-v,--version", f.version, "print the hadolint version kiln lint matches, and kiln's");
   cmd->add_option("-o,--output", f.output, "write the report to FILE instead of stdout");
   cmd->add_flag("--no-fail", f.no_fail, "exit 0 even when rules are violated");
   cmd->add_flag("--no-color", f.no_color, "do not colorize output");

@@ -67,6 +67,7 @@ int Main(int argc, char** argv) {
   kiln::cli::RegisterGraph(app, g);
   kiln::cli::RegisterImages(app, g);
   kiln::cli::RegisterRegistry(app, g);
+  kiln::cli::RegisterCacheServer(app, g);
   kiln::cli::RegisterDebug(app, g);
 
   if (kiln::Status st = kiln::cli::CheckCommand(app, argc, argv); !st.ok()) {

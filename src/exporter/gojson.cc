@@ -13,7 +13,7 @@ const KeyOrder* KeyOrder::Child(const std::string& key) const {
   return nullptr;
 }
 
-std::string GoQuote(const std::string& s) {
+std::string GoJsonQuote(const std::string& s) {
   std::string out = "\"";
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = s[i];
@@ -79,7 +79,7 @@ void Write(const nlohmann::json& j, const KeyOrder* order, bool indent, int dept
         if (!first) out += ',';
         first = false;
         newline(depth + 1);
-        out += GoQuote(k);
+        out += GoJsonQuote(k);
         out += indent ? ": " : ":";
         Write(j.at(k), order ? order->Child(k) : nullptr, indent, depth + 1, out);
       }
@@ -102,7 +102,7 @@ void Write(const nlohmann::json& j, const KeyOrder* order, bool indent, int dept
       return;
     }
     case nlohmann::json::value_t::string:
-      out += GoQuote(j.get<std::string>());
+      out += GoJsonQuote(j.get<std::string>());
       return;
     default:
       out += j.dump();

@@ -28,7 +28,7 @@ std::string GoMarshal(const nlohmann::json& j, const KeyOrder* order = nullptr);
 // Go's json.MarshalIndent(v, "", "  ").
 std::string GoMarshalIndent(const nlohmann::json& j, const KeyOrder* order = nullptr);
 // A string as Go quotes it in JSON.
-std::string GoQuote(const std::string& s);
+std::string GoJsonQuote(const std::string& s);
 
 // Key orders of the OCI / Docker structs BuildKit marshals.
 const KeyOrder& ImageConfigOrder();  // the image config (top level is a map: sorted)

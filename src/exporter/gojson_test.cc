@@ -6,8 +6,8 @@ namespace kiln::exporter {
 namespace {
 
 TEST(GoJson, HtmlSafeEscapes) {
-  EXPECT_EQ(GoQuote("a && b <c> \"q\" \\ \n\t\x01"), "\"a \\u0026\\u0026 b \\u003cc\\u003e \\\"q\\\" \\\\ \\n\\t\\u0001\"");
-  EXPECT_EQ(GoQuote("caf\xc3\xa9 \xe2\x80\xa8"), "\"caf\xc3\xa9 \\u2028\"");
+  EXPECT_EQ(GoJsonQuote("a && b <c> \"q\" \\ \n\t\x01"), "\"a \\u0026\\u0026 b \\u003cc\\u003e \\\"q\\\" \\\\ \\n\\t\\u0001\"");
+  EXPECT_EQ(GoJsonQuote("caf\xc3\xa9 \xe2\x80\xa8"), "\"caf\xc3\xa9 \\u2028\"");
 }
 
 TEST(GoJson, StructOrderThenSortedKeys) {

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "base/strings.h"
+
 namespace kiln::exporter {
 
 const char* OutputTypeName(OutputType t) {
@@ -78,8 +80,8 @@ Result<std::vector<std::pair<std::string, std::string>>> SplitKeyValues(const st
 namespace {
 
 Result<bool> ParseBool(const std::string& key, const std::string& v) {
-  if (v == "" || v == "true" || v == "1" || v == "t" || v == "T" || v == "TRUE" || v == "True") return true;
-  if (v == "false" || v == "0" || v == "f" || v == "F" || v == "FALSE" || v == "False") return false;
+  if (v.empty()) return true;  // a bare key ("push") means true, as in BuildKit's exporters
+  if (auto b = ParseGoBool(v)) return *b;
   return Status::InvalidArgument("invalid value \"" + v + "\" for " + key + ": want true or false");
 }
 

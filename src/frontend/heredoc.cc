@@ -194,4 +194,18 @@ std::vector<HeredocStart> HeredocsFromLine(std::string_view line) {
   return out;
 }
 
+std::string ChompHeredoc(const std::string& s) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    size_t nl = s.find('\n', pos);
+    size_t end = nl == std::string::npos ? s.size() : nl + 1;
+    size_t b = pos;
+    while (b < end && s[b] == '\t') b++;
+    out.append(s, b, end - b);
+    pos = end;
+  }
+  return out;
+}
+
 }  // namespace kiln::frontend::internal

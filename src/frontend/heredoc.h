@@ -22,4 +22,7 @@ struct HeredocStart {
 // escape directive does not apply here, as in BuildKit).
 std::vector<HeredocStart> HeredocsFromLine(std::string_view line);
 
+// The body of a <<- heredoc: leading tabs removed from every line.
+std::string ChompHeredoc(const std::string& s);
+
 }  // namespace kiln::frontend::internal

@@ -4,7 +4,9 @@
 #include <cctype>
 #include <map>
 
+#include "base/strings.h"
 #include "frontend/diagnostic.h"
+#include "frontend/heredoc.h"
 #include "frontend/shell_lex.h"
 
 namespace kiln::frontend {
@@ -14,16 +16,6 @@ namespace {
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
-}
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-std::string Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
 }
 
 std::string_view SourceLine(std::string_view source, int line) {
@@ -169,20 +161,6 @@ std::optional<Heredoc> WordHeredoc(const std::string& word) {
   return h;
 }
 
-std::string ChompHeredoc(const std::string& s) {
-  std::string out;
-  size_t pos = 0;
-  while (pos < s.size()) {
-    size_t nl = s.find('\n', pos);
-    size_t end = nl == std::string::npos ? s.size() : nl + 1;
-    size_t b = pos;
-    while (b < end && s[b] == '\t') b++;
-    out.append(s, b, end - b);
-    pos = end;
-  }
-  return out;
-}
-
 std::vector<std::string> HandleJsonArgs(const Instruction& ins) {
   if (ins.json) return ins.args;
   std::string joined;
@@ -261,7 +239,7 @@ Status ParseSourcesAndDest(const Ctx& ctx, Command* c, const std::string& name) 
     if (auto h = WordHeredoc(src)) {
       SourceContent sc{h->name, "", h->expand};
       for (const Heredoc& hd : ins.heredocs)
-        if (hd.name == h->name) sc.data = h->chomp ? ChompHeredoc(hd.content) : hd.content;
+        if (hd.name == h->name) sc.data = h->chomp ? internal::ChompHeredoc(hd.content) : hd.content;
       c->src_contents.push_back(std::move(sc));
     } else {
       c->src_paths.push_back(src);

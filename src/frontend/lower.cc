@@ -4,6 +4,7 @@
 #include <cmath>
 #include <ctime>
 
+#include "base/strings.h"
 #include "base/digest.h"
 #include "base/source_date_epoch.h"
 #include "frontend/diagnostic.h"
@@ -21,11 +22,6 @@ using nlohmann::json;
 namespace internal {
 
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // A --build-context key for an image name: its familiar form without ":latest".
 std::string ContextKeyForImage(const std::string& name) {
@@ -289,7 +285,7 @@ Status Lowerer::ResolveTarget() {
     target_ = states_[stage_count_ - 1].get();
     return Status::OK();
   }
-  std::string want = Lower(opts_.target);
+  std::string want = kiln::Lower(opts_.target);
   for (size_t i = 0; i < stage_count_; i++)
     if (states_[i]->name == want) target_ = states_[i].get();
   if (target_) return Status::OK();
@@ -336,7 +332,7 @@ Result<Cmd> Lowerer::ToCommand(Command c) {
   auto find_name = [&](const std::string& name) -> StageState* {
     StageState* found = nullptr;
     for (size_t i = 0; i < stage_count_; i++)
-      if (!states_[i]->name.empty() && states_[i]->name == Lower(name)) found = states_[i].get();
+      if (!states_[i]->name.empty() && states_[i]->name == kiln::Lower(name)) found = states_[i].get();
     return found;
   };
   if (c.kind == CommandKind::kCopy && !c.from.empty()) {
@@ -501,10 +497,10 @@ Status Lowerer::ResolveBase(StageState* d) {
     got.variant = cfg.contains("variant") && cfg["variant"].is_string() ? cfg["variant"].get<std::string>() : "";
     bool variant_differs = !got.variant.empty() && !platform.variant.empty() && got.variant != platform.variant;
     if (got.os != platform.os || got.architecture != platform.architecture || variant_differs)
-      check_warnings_.push_back({"InvalidBaseImagePlatform",
-                                 "Base image " + image_name + " was pulled with platform \"" + got.ToString() +
-                                     "\", expected \"" + platform.ToString() + "\" for current build",
-                                 d->location.start.line});
+      Warn({"InvalidBaseImagePlatform",
+            "Base image " + image_name + " was pulled with platform \"" + got.ToString() + "\", expected \"" +
+                platform.ToString() + "\" for current build",
+            d->location.start.line});
   }
   Reference pinned = *ref;
   if (!meta.digest.empty()) pinned.digest = meta.digest;

@@ -54,6 +54,10 @@ struct LowerOptions {
   std::map<std::string, std::string> labels;  // --label, added to the target's config
   std::vector<std::string> dockerignore;      // exclude patterns for local://context
   ImageMetaResolver* resolver = nullptr;      // nullptr = NullImageMetaResolver
+  // Receives each build check only lowering can tell (InvalidBaseImagePlatform) as
+  // it is found, so a caller sees them even when lowering fails later; they are in
+  // Definition::check_warnings too.
+  std::function<void(const llb::Definition::CheckWarning&)> on_check_warning;
   // Parses ONBUILD trigger text of base images (defaults to the frontend parser
   // when it is linked in).
   std::function<Result<Ast>(std::string_view text)> parse;

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <set>
 
+#include "frontend/heredoc.h"
 #include "frontend/lower_internal.h"
 #include "frontend/path_util.h"
 
@@ -180,20 +181,6 @@ std::string SummarizeHeredoc(const std::string& doc) {
   std::string first = t.substr(0, nl);
   if (!first.empty() && first.back() == '\r') first.pop_back();
   return first + "...";
-}
-
-std::string ChompHeredoc(const std::string& s) {
-  std::string out;
-  size_t pos = 0;
-  while (pos < s.size()) {
-    size_t nl = s.find('\n', pos);
-    size_t end = nl == std::string::npos ? s.size() : nl + 1;
-    size_t b = pos;
-    while (b < end && s[b] == '\t') b++;
-    out.append(s, b, end - b);
-    pos = end;
-  }
-  return out;
 }
 
 bool IsSingleHeredocWord(const std::string& w) {

@@ -139,6 +139,11 @@ class Lowerer {
   std::map<std::string, ImageMetaResolver::ImageMeta> resolve_cache_;
   std::map<std::string, std::string> def_attrs_;
   std::vector<llb::Definition::CheckWarning> check_warnings_;
+  // Records a build check and hands it to LowerOptions::on_check_warning.
+  void Warn(llb::Definition::CheckWarning w) {
+    if (opts_.on_check_warning) opts_.on_check_warning(w);
+    check_warnings_.push_back(std::move(w));
+  }
   // outline
   std::vector<OutlineArg> outline_args_;
   std::vector<OutlineSecret> outline_secrets_, outline_ssh_;

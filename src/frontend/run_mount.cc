@@ -1,6 +1,7 @@
 // RUN --mount=... parsing, as BuildKit's instructions/commands_runmount.go.
 #include <algorithm>
 
+#include "base/strings.h"
 #include "frontend/diagnostic.h"
 #include "frontend/lower_internal.h"
 
@@ -45,12 +46,7 @@ Result<std::vector<std::string>> ReadCsv(const std::string& s) {
 }
 
 Result<bool> ParseBool(const std::string& key, const std::string& v) {
-  static const char* t[] = {"1", "t", "T", "TRUE", "true", "True"};
-  static const char* f[] = {"0", "f", "F", "FALSE", "false", "False"};
-  for (const char* x : t)
-    if (v == x) return true;
-  for (const char* x : f)
-    if (v == x) return false;
+  if (auto b = ParseGoBool(v)) return *b;
   return Status::InvalidArgument("invalid value for " + key + ": " + v);
 }
 

@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "base/strings.h"
 #include "base/pattern_matcher.h"
 #include "lint/rules.h"
 
@@ -14,7 +15,6 @@ namespace kiln::lint {
 
 namespace {
 
-bool StartsWith(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
 std::string Upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
   return s;

@@ -187,4 +187,11 @@ std::string BuildCheckUrl(std::string_view code) {
   return "https://docs.docker.com/go/dockerfile/rule/" + slug + "/";
 }
 
+std::string HelpUri(std::string_view code) {
+  std::string c(code);
+  if (c.rfind("DL", 0) == 0) return "https://github.com/hadolint/hadolint/wiki/" + c;
+  if (c.rfind("SC", 0) == 0) return "https://www.shellcheck.net/wiki/" + c;
+  return BuildCheckUrl(code);
+}
+
 }  // namespace kiln::lint

@@ -10,6 +10,9 @@
 
 namespace kiln::lint {
 
+// The hadolint release whose rules, messages, config and output kiln lint matches.
+inline constexpr const char* kHadolintVersion = "2.15.1";
+
 // Ordered from most to least severe, as hadolint orders them.
 enum class Severity { kError = 0, kWarning, kInfo, kStyle, kIgnore };
 
@@ -34,5 +37,8 @@ std::string DocPath(std::string_view code);
 // A BuildKit check's documentation URL, as BuildKit prints it:
 // "JSONArgsRecommended" -> https://docs.docker.com/go/dockerfile/rule/json-args-recommended/
 std::string BuildCheckUrl(std::string_view code);
+// Where a rule is documented: hadolint's wiki page for DL*, ShellCheck's wiki
+// for SC*, BuildKit's docs (BuildCheckUrl) for build checks.
+std::string HelpUri(std::string_view code);
 
 }  // namespace kiln::lint

@@ -10,7 +10,7 @@
 namespace kiln::lint {
 
 const char* const kFormats[] = {"tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate",
-                                "gnu", "codacy", "sarif", "sonarqube", nullptr};
+                                "gnu", "codacy", "sarif", "sonarqube", "junit", nullptr};
 
 bool IsKnownFormat(const std::string& f) {
   for (int i = 0; kFormats[i]; ++i)

@@ -63,7 +63,7 @@ Config Merge(const std::vector<PartialConfig>& sources);
 // "label:type" (as --require-label and HADOLINT_REQUIRE_LABELS take it).
 Result<std::pair<std::string, std::string>> ParseLabelSchemaItem(const std::string& item);
 
-extern const char* const kFormats[];  // tty json checkstyle codeclimate gitlab_codeclimate gnu sarif sonarqube
+extern const char* const kFormats[];  // tty json checkstyle codeclimate gitlab_codeclimate gnu codacy sarif sonarqube junit
 bool IsKnownFormat(const std::string& f);
 
 }  // namespace kiln::lint

@@ -54,10 +54,10 @@ std::string XmlAttr(const std::string& name, const std::string& v) {
   return out + "' ";
 }
 
+// Every linted file gets a <file> node, a clean one too (hadolint 2.15).
 std::string Checkstyle(const std::vector<FileResult>& rs) {
   std::string out = "<?xml version='1.0' encoding='UTF-8'?><checkstyle version='4.3'>";
   for (const auto& r : rs) {
-    if (r.findings.empty()) continue;
     out += "<file " + XmlAttr("name", r.file) + ">";
     for (const auto& f : r.findings)
       out += "<error " + XmlAttr("line", std::to_string(f.line)) + XmlAttr("column", std::to_string(f.column)) +
@@ -137,6 +137,22 @@ const char* SarifLevel(Severity s) {
   return s == Severity::kError ? "error" : s == Severity::kWarning ? "warning" : "note";
 }
 
+// The rules the results name, in order of first use, with where each is
+// documented (helpUri) and its description.
+json SarifRules(const std::vector<FileResult>& rs) {
+  json rules = json::array();
+  std::set<std::string> seen;
+  for (const auto& r : rs)
+    for (const auto& f : r.findings) {
+      if (!seen.insert(f.code).second) continue;
+      json rule = {{"id", f.code}, {"helpUri", HelpUri(f.code)}};
+      if (const RuleInfo* info = FindRule(f.code))
+        rule["shortDescription"] = {{"text", std::string(info->message)}};
+      rules.push_back(rule);
+    }
+  return rules;
+}
+
 std::string Sarif(const std::vector<FileResult>& rs, const FormatOptions& o) {
   json results = json::array();
   for (const auto& r : rs)
@@ -163,8 +179,9 @@ std::string Sarif(const std::vector<FileResult>& rs, const FormatOptions& o) {
                                 {{"name", "Hadolint"},
                                  {"fullName", "Haskell Dockerfile Linter"},
                                  {"downloadUri", "https://github.com/hadolint/hadolint"},
-                                 {"version", o.version.empty() ? std::string("kiln") : o.version},
-                                 {"shortDescription", {{"text", "Dockerfile linter, validate inline bash, written in Haskell"}}}}}}},
+                                 {"version", o.version},
+                                 {"shortDescription", {{"text", "Dockerfile linter, validate inline bash, written in Haskell"}}},
+                                 {"rules", SarifRules(rs)}}}}},
                              {"results", results},
                              {"defaultSourceLanguage", "dockerfile"}}})}};
   return Dump(doc);
@@ -204,6 +221,68 @@ std::string Sonarqube(const std::vector<FileResult>& rs) {
   return Dump(json{{"issues", issues}});
 }
 
+// XML text with &, <, > (and in attributes " and ') escaped, as xml-conduit writes it.
+std::string XmlEscape(const std::string& s, bool attribute) {
+  std::string out;
+  for (char c : s) {
+    if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (attribute && c == '"') out += "&quot;";
+    else if (attribute && c == '\'') out += "&#39;";
+    else out += c;
+  }
+  return out;
+}
+
+std::string JunitCase(const Finding& f, const std::string& file) {
+  auto a = [](const char* k, const std::string& v) { return std::string(" ") + k + "=\"" + XmlEscape(v, true) + "\""; };
+  std::string line = std::to_string(f.line);
+  if (f.code == "DL1000") {
+    std::string col = std::to_string(f.column);
+    return "<testcase" + a("id", "hadolint.error") + a("name", "DL1000") + a("time", "0.001") + "><failure" +
+           a("message", "parse error at line " + line + ", column " + col) + a("type", "error") + ">" +
+           XmlEscape("Parse Error in " + file + "\nLine: " + line + "\nColumn: " + col + "\nParse Error: " + f.message +
+                         "\n",
+                     false) +
+           "</failure></testcase>";
+  }
+  std::string sev = SeverityName(f.severity);
+  return "<testcase" + a("id", "hadolint.rule." + f.code) + a("time", "0.001") + "><failure" + a("id", f.code) +
+         a("message", f.message) + a("type", sev) + ">" +
+         XmlEscape("File: " + file + "\nLine: " + line + "\nCategory: Hadolint - Dockerfile Static Analysis\n" + sev +
+                       ": " + f.message + "\n",
+                   false) +
+         "</failure></testcase>";
+}
+
+// hadolint 2.15's junit format: one <testsuite> per file, one <testcase> per
+// finding; the run is named by the time it ran (UTC).
+std::string Junit(const std::vector<FileResult>& rs, const FormatOptions& o) {
+  std::time_t now = o.now ? o.now : std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char id[32], name[64];
+  std::strftime(id, sizeof id, "%Y%m%d_%H%M%S", &tm);
+  std::strftime(name, sizeof name, "Hadolint run at %Y-%m-%d %H:%M:%S", &tm);
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><testsuites id=\"" + std::string(id) + "\" name=\"" +
+                    name + "\" time=\"0.001\">";
+  for (const auto& r : rs) {
+    size_t parse_errors = 0;
+    for (const auto& f : r.findings) parse_errors += f.code == "DL1000";
+    out += "<testsuite errors=\"" + std::to_string(parse_errors) + "\" failures=\"" + std::to_string(r.findings.size()) +
+           "\" id=\"hadolint\" name=\"Hadolint " + XmlEscape(o.version, true) + "\" time=\"0.001\"";
+    if (r.findings.empty()) {
+      out += "/>";
+      continue;
+    }
+    out += ">";
+    for (const auto& f : r.findings) out += JunitCase(f, r.file);
+    out += "</testsuite>";
+  }
+  return out + "</testsuites>";
+}
+
 }  // namespace
 
 std::string FormatReport(const std::string& format, const std::vector<FileResult>& results, const FormatOptions& o) {
@@ -216,6 +295,7 @@ std::string FormatReport(const std::string& format, const std::vector<FileResult
   if (format == "sarif") return Sarif(results, o);
   if (format == "sonarqube") return Sonarqube(results);
   if (format == "codacy") return Codacy(results);
+  if (format == "junit") return Junit(results, o);
   return "";
 }
 

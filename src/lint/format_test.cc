@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
@@ -17,7 +19,7 @@ const std::string kDir = std::string(KILN_SOURCE_DIR) + "/tests/fixtures/lint/go
 
 std::vector<FileResult> GoldenResults() {
   std::vector<FileResult> rs;
-  for (const char* name : {"Dockerfile", "bad.Dockerfile"}) {
+  for (const char* name : {"Dockerfile", "bad.Dockerfile", "clean.Dockerfile"}) {
     auto text = ReadFile(kDir + name);
     EXPECT_TRUE(text.ok());
     FileResult r;
@@ -40,7 +42,7 @@ class Golden : public ::testing::TestWithParam<const char*> {};
 TEST_P(Golden, MatchesFile) {
   std::string format = GetParam();
   FormatOptions fo;
-  fo.version = "test";
+  fo.now = 1786000000;  // junit names the run by its time
   std::string got = FormatReport(format, GoldenResults(), fo);
   std::string path = kDir + format + ".out";
   if (getenv("KILN_UPDATE_GOLDEN")) ASSERT_TRUE(WriteFileAtomic(path, got).ok());
@@ -51,7 +53,7 @@ TEST_P(Golden, MatchesFile) {
 
 INSTANTIATE_TEST_SUITE_P(Formats, Golden,
                          ::testing::Values("tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu",
-                                           "codacy", "sarif", "sonarqube"));
+                                           "codacy", "sarif", "sonarqube", "junit"));
 
 TEST(Formats, ParseErrorIsDl1000WithLineAndColumnEverywhere) {
   auto rs = GoldenResults();
@@ -59,7 +61,7 @@ TEST(Formats, ParseErrorIsDl1000WithLineAndColumnEverywhere) {
   ASSERT_EQ(pe.code, "DL1000");
   EXPECT_EQ(pe.line, 3);
   for (const char* f : {"tty", "json", "checkstyle", "codeclimate", "gitlab_codeclimate", "gnu", "codacy", "sarif",
-                        "sonarqube"}) {
+                        "sonarqube", "junit"}) {
     std::string out = FormatReport(f, {rs[1]});
     // hadolint's gnu format prints the position and the parser's message only;
     // codacy has no column.
@@ -77,15 +79,47 @@ TEST(Formats, JsonShape) {
   EXPECT_EQ(keys, (std::vector<std::string>{"code", "column", "file", "level", "line", "message"}));
 }
 
-// hadolint's sarif driver: exactly these keys (no rules array).
-TEST(Formats, SarifDriverAsHadolint) {
+// hadolint's sarif driver (its version hadolint's), plus the rules the results
+// name with their help URIs.
+TEST(Formats, SarifDriverAsHadolintWithRuleHelpUris) {
   auto j = nlohmann::json::parse(FormatReport("sarif", GoldenResults()));
   EXPECT_EQ(j["version"], "2.1.0");
   const auto& driver = j["runs"][0]["tool"]["driver"];
   std::vector<std::string> keys;
   for (auto it = driver.begin(); it != driver.end(); ++it) keys.push_back(it.key());
-  EXPECT_EQ(keys, (std::vector<std::string>{"downloadUri", "fullName", "name", "shortDescription", "version"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"downloadUri", "fullName", "name", "rules", "shortDescription", "version"}));
+  EXPECT_EQ(driver["version"], "2.15.1");
   EXPECT_EQ(j["runs"][0]["defaultSourceLanguage"], "dockerfile");
+  std::map<std::string, std::string> help;
+  for (const auto& r : driver["rules"]) help[r["id"]] = r["helpUri"];
+  std::set<std::string> used;
+  for (const auto& res : j["runs"][0]["results"]) used.insert(res["ruleId"].get<std::string>());
+  EXPECT_EQ(help.size(), used.size());  // each rule named once
+  EXPECT_EQ(help["DL3006"], "https://github.com/hadolint/hadolint/wiki/DL3006");
+  EXPECT_EQ(help["StageNameCasing"], "https://docs.docker.com/go/dockerfile/rule/stage-name-casing/");
+  EXPECT_EQ(HelpUri("SC2086"), "https://www.shellcheck.net/wiki/SC2086");
+}
+
+// hadolint 2.15: a clean file still gets its <file> node.
+TEST(Formats, CheckstyleNamesCleanFiles) {
+  std::string out = FormatReport("checkstyle", {FileResult{"clean.Dockerfile", {}}});
+  EXPECT_EQ(out, "<?xml version='1.0' encoding='UTF-8'?><checkstyle version='4.3'><file name='clean.Dockerfile' >"
+                 "</file></checkstyle>");
+}
+
+TEST(Formats, JunitSuitePerFileCasePerFinding) {
+  FormatOptions fo;
+  fo.now = 1786000000;  // 2026-08-06 07:06:40 UTC
+  auto rs = GoldenResults();
+  std::string out = FormatReport("junit", rs, fo);
+  EXPECT_EQ(out.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?><testsuites id=\"20260806_070640\" "
+                      "name=\"Hadolint run at 2026-08-06 07:06:40\" time=\"0.001\">", 0), 0u) << out;
+  size_t cases = 0, pos = 0;
+  while ((pos = out.find("<testcase ", pos)) != std::string::npos) ++cases, ++pos;
+  EXPECT_EQ(cases, rs[0].findings.size() + rs[1].findings.size());
+  EXPECT_NE(out.find("<testsuite errors=\"1\" failures=\"1\" id=\"hadolint\" name=\"Hadolint 2.15.1\""), std::string::npos);
+  EXPECT_NE(out.find("<testsuite errors=\"0\" failures=\"0\" id=\"hadolint\" name=\"Hadolint 2.15.1\" time=\"0.001\"/>"),
+            std::string::npos);
 }
 
 TEST(Formats, CodacyIsOneObjectPerLine) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/strings.h"
+
 namespace kiln::lint {
 
 using frontend::Instruction;
@@ -10,11 +12,6 @@ using frontend::Instruction;
 std::string DropQuotes(const std::string& s) {
   if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front())
     return s.substr(1, s.size() - 2);
-  return s;
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
 }
 
@@ -160,12 +157,6 @@ void Fill(Inst& in) {
   else if (k == "run") FillRun(in);
 }
 
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
 
 }  // namespace
 
@@ -239,9 +230,9 @@ Model BuildModel(const frontend::Ast& ast) {
   for (int line = 1; pos <= ast.source.size(); ++line) {
     size_t eol = ast.source.find('\n', pos);
     if (eol == std::string::npos) eol = ast.source.size();
-    std::string text = Trim(ast.source.substr(pos, eol - pos));
+    std::string text = Trim(ast.source.substr(pos, eol - pos), " \t\r");
     if (line < static_cast<int>(inside.size()) && !inside[line] && !text.empty() && text[0] == '#')
-      m.comments.push_back({line, Trim(text.substr(1))});
+      m.comments.push_back({line, Trim(text.substr(1), " \t\r")});
     pos = eol + 1;
   }
   return m;

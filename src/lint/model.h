@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/strings.h"
 #include "frontend/ast.h"
 #include "lint/shell.h"
 
@@ -86,8 +87,6 @@ Model BuildModel(const frontend::Ast& ast);
 
 // Removes one pair of surrounding quotes ("x" or 'x').
 std::string DropQuotes(const std::string& s);
-// Lower-case ASCII.
-std::string Lower(std::string s);
 // Value of flag `name` ("--from=x" -> "x"); nullopt when absent.
 std::optional<std::string> FlagValue(const std::vector<std::string>& flags, const std::string& name);
 

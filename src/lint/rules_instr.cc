@@ -7,16 +7,13 @@
 #include <regex>
 #include <set>
 
+#include "base/strings.h"
 #include "lint/rules.h"
 
 namespace kiln::lint {
 
-bool IsArchivePath(const std::string& p);  // rules_run.cc
-
 namespace {
 
-bool StartsWith(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
-bool Contains(const std::string& s, std::string_view p) { return s.find(p) != std::string::npos; }
 bool AllDigits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }

@@ -1,9 +1,11 @@
-// hadolint's command-aware rules: each looks at the commands of a RUN through
-// its shell-word parse (shell.h), as hadolint does through ShellCheck's parser.
+// hadolint's command-aware rules that judge each RUN on its own: each looks at
+// the commands of a RUN through its shell-word parse (shell.h), as hadolint
+// does through ShellCheck's parser. The rules that carry state across
+// instructions (stages, SHELL, earlier COPYs) are in rules_stage.cc.
 #include <algorithm>
-#include <map>
 #include <set>
 
+#include "base/strings.h"
 #include "lint/rules.h"
 
 namespace kiln::lint {
@@ -12,11 +14,6 @@ namespace {
 
 using Cmd = ShellCommand;
 
-bool StartsWith(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
-bool EndsWith(const std::string& s, std::string_view p) {
-  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
-}
-bool Contains(const std::string& s, std::string_view p) { return s.find(p) != std::string::npos; }
 
 std::vector<std::string> StripInstallPrefix(const std::vector<std::string>& args) {
   auto it = std::find(args.begin(), args.end(), "install");
@@ -239,20 +236,22 @@ bool Dl3062(const Cmd& c) {
 
 bool Dl4005(const Cmd& c) { return c.HasArgs("ln", {"/bin/sh"}); }
 
-bool Dl3042Forgot(const Cmd& c) {
+}  // namespace
+
+bool PipInstallKeepsCache(const ShellCommand& c) {
   if (!IsPipInstall(c) || c.HasArg("--no-cache-dir")) return false;
   for (auto w : {"pipx", "pipenv"})
     if (Contains(c.name, w) || (StartsWith(c.name, "python") && ArgsContainSeq(c, {"-m", w}))) return false;
   return true;
 }
 
-bool AnyOf(const ParsedShell& s, bool (*p)(const Cmd&)) {
+bool AnyCommand(const ParsedShell& s, bool (*p)(const ShellCommand&)) {
   for (const auto& c : s.commands)
     if (p(c)) return true;
   return false;
 }
 
-const std::set<std::string, std::less<>> kTruthy = {"1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES"};
+namespace {
 
 // --mount=type=cache,target=DIR targets of a RUN.
 std::vector<std::string> CacheMountTargets(const Inst& in) {
@@ -276,11 +275,15 @@ std::vector<std::string> CacheMountTargets(const Inst& in) {
   return out;
 }
 
+}  // namespace
+
 bool HasCacheDir(const Inst& in, std::string_view dir) {
   for (const auto& t : CacheMountTargets(in))
     if (StartsWith(t, dir)) return true;
   return false;
 }
+
+namespace {
 
 const std::vector<std::string_view> kArchiveExts = {".tar", ".Z", ".bz2", ".gz", ".lz", ".lzma", ".tZ", ".tb2",
                                                     ".tbz", ".tbz2", ".tgz", ".tlz", ".tpz", ".txz", ".xz"};
@@ -294,12 +297,6 @@ bool IsArchivePath(const std::string& p) {
 }
 
 namespace {
-
-std::string Basename(const std::string& p) {
-  std::string s = DropQuotes(p);
-  size_t k = s.find_last_of("/\\");
-  return k == std::string::npos ? s : s.substr(k + 1);
-}
 
 // --- stateless per-RUN rules --------------------------------------------------
 
@@ -319,32 +316,32 @@ const SimpleRule kSimple[] = {
      }},
     {"DL3003", [](const ParsedShell& s) { return s.Uses("cd"); }},
     {"DL3004", [](const ParsedShell& s) { return s.Uses("sudo"); }},
-    {"DL3008", [](const ParsedShell& s) { return AnyOf(s, Dl3008); }},
-    {"DL3013", [](const ParsedShell& s) { return AnyOf(s, Dl3013); }},
-    {"DL3014", [](const ParsedShell& s) { return AnyOf(s, Dl3014); }},
-    {"DL3015", [](const ParsedShell& s) { return AnyOf(s, Dl3015); }},
-    {"DL3016", [](const ParsedShell& s) { return AnyOf(s, Dl3016); }},
-    {"DL3018", [](const ParsedShell& s) { return AnyOf(s, Dl3018); }},
+    {"DL3008", [](const ParsedShell& s) { return AnyCommand(s, Dl3008); }},
+    {"DL3013", [](const ParsedShell& s) { return AnyCommand(s, Dl3013); }},
+    {"DL3014", [](const ParsedShell& s) { return AnyCommand(s, Dl3014); }},
+    {"DL3015", [](const ParsedShell& s) { return AnyCommand(s, Dl3015); }},
+    {"DL3016", [](const ParsedShell& s) { return AnyCommand(s, Dl3016); }},
+    {"DL3018", [](const ParsedShell& s) { return AnyCommand(s, Dl3018); }},
     {"DL3027", [](const ParsedShell& s) { return s.Uses("apt"); }},
-    {"DL3028", [](const ParsedShell& s) { return AnyOf(s, Dl3028); }},
-    {"DL3030", [](const ParsedShell& s) { return AnyOf(s, Dl3030); }},
+    {"DL3028", [](const ParsedShell& s) { return AnyCommand(s, Dl3028); }},
+    {"DL3030", [](const ParsedShell& s) { return AnyCommand(s, Dl3030); }},
     {"DL3032",
      [](const ParsedShell& s) {
        auto inst = [](const Cmd& c) { return c.HasArgs("yum", {"install"}); };
        auto clean = [](const Cmd& c) { return c.HasArgs("yum", {"clean", "all"}); };
        return s.FindIndex(inst) >= 0 && s.FindIndex(clean) < 0;
      }},
-    {"DL3033", [](const ParsedShell& s) { return AnyOf(s, Dl3033); }},
-    {"DL3034", [](const ParsedShell& s) { return AnyOf(s, Dl3034); }},
-    {"DL3035", [](const ParsedShell& s) { return AnyOf(s, Dl3035); }},
+    {"DL3033", [](const ParsedShell& s) { return AnyCommand(s, Dl3033); }},
+    {"DL3034", [](const ParsedShell& s) { return AnyCommand(s, Dl3034); }},
+    {"DL3035", [](const ParsedShell& s) { return AnyCommand(s, Dl3035); }},
     {"DL3036",
      [](const ParsedShell& s) {
        int i = s.FindIndex([](const Cmd& c) { return c.HasArgs("zypper", {"install", "in"}); });
        int k = s.FindIndex([](const Cmd& c) { return c.HasArgs("zypper", {"clean", "cc"}); });
        return i >= 0 && !(k >= 0 && i < k);
      }},
-    {"DL3037", [](const ParsedShell& s) { return AnyOf(s, Dl3037); }},
-    {"DL3038", [](const ParsedShell& s) { return AnyOf(s, Dl3038); }},
+    {"DL3037", [](const ParsedShell& s) { return AnyCommand(s, Dl3037); }},
+    {"DL3038", [](const ParsedShell& s) { return AnyCommand(s, Dl3038); }},
     {"DL3040",
      [](const ParsedShell& s) {
        for (const char* name : {"dnf", "microdnf"}) {
@@ -357,11 +354,11 @@ const SimpleRule kSimple[] = {
        }
        return false;
      }},
-    {"DL3041", [](const ParsedShell& s) { return AnyOf(s, Dl3041); }},
-    {"DL3046", [](const ParsedShell& s) { return AnyOf(s, Dl3046); }},
-    {"DL3047", [](const ParsedShell& s) { return AnyOf(s, Dl3047); }},
-    {"DL3062", [](const ParsedShell& s) { return AnyOf(s, Dl3062); }},
-    {"DL4005", [](const ParsedShell& s) { return AnyOf(s, Dl4005); }},
+    {"DL3041", [](const ParsedShell& s) { return AnyCommand(s, Dl3041); }},
+    {"DL3046", [](const ParsedShell& s) { return AnyCommand(s, Dl3046); }},
+    {"DL3047", [](const ParsedShell& s) { return AnyCommand(s, Dl3047); }},
+    {"DL3062", [](const ParsedShell& s) { return AnyCommand(s, Dl3062); }},
+    {"DL4005", [](const ParsedShell& s) { return AnyCommand(s, Dl4005); }},
 };
 
 void RunSimple(RuleContext& ctx) {
@@ -376,233 +373,7 @@ void RunSimple(RuleContext& ctx) {
       if (r.fails(*in.shell)) ctx.Add(r.code, in.line);
     }
     // DL3019: a cache mount on /var/cache/apk keeps the cache out of the image.
-    if (AnyOf(*in.shell, Dl3019) && !HasCacheDir(in, "/var/cache/apk")) ctx.Add("DL3019", in.line);
-  }
-}
-
-// DL3009: apt-get update without removing /var/lib/apt/lists, in a stage
-// whose FROM equals the last FROM, or one used as a base by another stage.
-// ONBUILD triggers are checked on their own (hadolint's `onbuild` pass sees no
-// FROM, so every forgetting trigger is reported).
-bool SameFrom(const FromInfo& a, const FromInfo& b) {
-  return a.image.raw == b.image.raw && a.alias == b.alias && a.platform == b.platform &&
-         a.has_platform == b.has_platform;
-}
-
-// Reports the (line, stage) pairs of a DL3009-style rule: a stage whose FROM
-// equals the last FROM, or whose alias another FROM names.
-void ReportStageForgets(RuleContext& ctx, const char* code, const std::vector<std::pair<int, int>>& forgets) {
-  std::set<std::string> from_images;
-  for (const auto& st : ctx.m.stages) from_images.insert(st.from.image.name);
-  FromInfo scratch;  // hadolint's stand-in base before any FROM
-  scratch.image = ParseImageRef("scratch");
-  auto from_of = [&](int stage) -> const FromInfo& { return stage < 0 ? scratch : ctx.m.stages[stage].from; };
-  int last = static_cast<int>(ctx.m.stages.size()) - 1;
-  for (auto [line, stage] : forgets) {
-    bool report = SameFrom(from_of(stage), from_of(last));
-    if (!report && stage >= 0) {
-      const auto& alias = ctx.m.stages[stage].from.alias;
-      report = !alias.empty() && from_images.count(alias);
-    }
-    if (report) ctx.Add(code, line);
-  }
-}
-
-// RUNs doing `does` without `cleans` in the same RUN (and without a cache mount
-// that makes it moot, `cached`), reported as DL3009 reports them: ONBUILD
-// triggers always, the others by stage (ReportStageForgets).
-void ReportForgottenCleanups(RuleContext& ctx, const char* code, bool (*does)(const ParsedShell&),
-                             bool (*cleans)(const ParsedShell&), bool (*cached)(const Inst&)) {
-  std::vector<std::pair<int, int>> forgets;  // line, stage
-  for (const auto& in : ctx.m.insts) {
-    if (in.kw != "run" || !in.shell) continue;
-    if (!does(*in.shell) || cleans(*in.shell) || cached(in)) continue;
-    if (in.onbuild) {
-      ctx.Add(code, in.line);
-      continue;
-    }
-    forgets.emplace_back(in.line, in.stage);
-  }
-  ReportStageForgets(ctx, code, forgets);
-}
-
-void Dl3009(RuleContext& ctx) {
-  ReportForgottenCleanups(
-      ctx, "DL3009",
-      [](const ParsedShell& s) { return s.FindIndex([](const Cmd& c) { return c.HasArgs("apt-get", {"update"}); }) >= 0; },
-      [](const ParsedShell& s) {
-        return s.FindIndex([](const Cmd& c) { return c.HasArgs("rm", {"-rf", "/var/lib/apt/lists/*"}); }) >= 0;
-      },
-      [](const Inst& in) {
-        return HasCacheDir(in, "/var/lib/apt/lists") ||
-               (HasCacheDir(in, "/var/lib/apt") && HasCacheDir(in, "/var/cache/apt"));
-      });
-}
-
-// DL3060: yarn install without yarn cache clean in the same RUN; stages as DL3009.
-void Dl3060(RuleContext& ctx) {
-  ReportForgottenCleanups(
-      ctx, "DL3060",
-      [](const ParsedShell& s) { return s.FindIndex([](const Cmd& c) { return c.HasArgs("yarn", {"install"}); }) >= 0; },
-      [](const ParsedShell& s) { return s.FindIndex([](const Cmd& c) { return c.HasArgs("yarn", {"cache", "clean"}); }) >= 0; },
-      [](const Inst&) { return false; });
-}
-
-// DL3010: a local archive COPYed and then extracted by a RUN of the same stage
-// (the last stage only, as hadolint 2.12 reports it).
-void Dl3010(RuleContext& ctx) {
-  std::set<std::pair<int, std::string>> archives, extracted;
-  for (const auto& in : ctx.m.insts) {
-    if (in.onbuild) continue;
-    if (in.kw == "from") {
-      // hadolint 2.12 starts over at each FROM, dropping what it had found:
-      // only the last stage's extracted archives are reported.
-      archives.clear();
-      extracted.clear();
-      continue;
-    }
-    if (in.kw == "copy" && !in.copy.has_from) {
-      if (IsArchivePath(in.copy.dest)) {
-        archives.insert({in.line, Basename(in.copy.dest)});
-      } else {
-        for (const auto& s : in.copy.sources)
-          if (IsArchivePath(s)) archives.insert({in.line, Basename(s)});
-      }
-      continue;
-    }
-    if (in.kw != "run" || !in.shell) continue;
-    for (const auto& c : in.shell->commands) {
-      bool tar_x = false;
-      if (c.name == "tar")
-        for (const auto& a : c.Args())
-          tar_x = tar_x || a == "--extract" || a == "--get" || (StartsWith(a, "-") && Contains(a, "x"));
-      static const std::set<std::string, std::less<>> kUnzip = {"unzip", "gunzip", "bunzip2", "unlzma", "unxz",
-                                                               "zgz", "uncompress", "zcat", "gzcat"};
-      if (!tar_x && !kUnzip.count(c.name)) continue;
-      std::set<std::string> names;
-      for (const auto& a : c.ArgsNoFlags()) names.insert(Basename(a));
-      for (const auto& ar : archives)
-        if (names.count(ar.second)) extracted.insert(ar);
-    }
-  }
-  for (const auto& e : extracted) ctx.Add("DL3010", e.first);
-}
-
-// DL3042: pip install without --no-cache-dir unless PIP_NO_CACHE_DIR is set
-// (by ENV in this stage or the stage it is based on, or inline).
-// ONBUILD triggers form their own pass (hadolint's `onbuild` rule), with its
-// own state.
-void Dl3042Pass(RuleContext& ctx, bool onbuild) {
-  std::map<std::string, bool> no_cache;  // stage name -> set
-  std::string current;
-  bool have_stage = false;
-  for (const auto& in : ctx.m.insts) {
-    if (in.onbuild != onbuild) continue;
-    if (in.kw == "from") {
-      std::string name = in.from.alias.empty() ? in.from.image.name : in.from.alias;
-      bool parent = no_cache.count(in.from.image.name) ? no_cache[in.from.image.name] : false;
-      no_cache[name] = parent;
-      current = name;
-      have_stage = true;
-      continue;
-    }
-    if (in.kw == "env") {
-      for (const auto& [k, v] : in.pairs)
-        if (k == "PIP_NO_CACHE_DIR" && kTruthy.count(v)) no_cache[have_stage ? current : ""] = true;
-      continue;
-    }
-    if (in.kw != "run" || !in.shell) continue;
-    if (no_cache[have_stage ? current : ""]) continue;
-    size_t p = in.shell->original.find("PIP_NO_CACHE_DIR=");
-    if (p != std::string::npos) {
-      std::string rest = in.shell->original.substr(p + 17);
-      bool set = false;
-      for (const auto& t : kTruthy) set = set || StartsWith(rest, t);
-      if (set) continue;
-    }
-    if (AnyOf(*in.shell, Dl3042Forgot)) ctx.Add("DL3042", in.line);
-  }
-}
-
-void Dl3042(RuleContext& ctx) {
-  Dl3042Pass(ctx, false);
-  Dl3042Pass(ctx, true);
-}
-
-// DL3059: consecutive RUNs with the same flags, each with a single command.
-void Dl3059(RuleContext& ctx) {
-  bool have = false;
-  std::vector<std::string> flags;
-  size_t count = 0;
-  for (const auto& in : ctx.m.insts) {
-    if (in.onbuild) continue;  // the ONBUILD itself (kw "onbuild") resets below
-    if (in.kw != "run") {
-      have = false;
-      continue;
-    }
-    size_t n = in.shell ? in.shell->commands.size() : 0;
-    // hadolint counts every command twice (ShellCheck's T_Redirecting and the
-    // T_SimpleCommand inside it both name it), so its "> 2" means "> 1" here.
-    if (!have || flags != in.ast->flags || n > 1 || count > 1) {
-      have = true;
-      flags = in.ast->flags;
-      count = n;
-      continue;
-    }
-    ctx.Add("DL3059", in.line);
-  }
-}
-
-// DL4001: both wget and curl used within a stage.
-void Dl4001Pass(RuleContext& ctx, bool onbuild) {
-  std::set<int> seen;
-  for (const auto& in : ctx.m.insts) {
-    if (in.onbuild != onbuild) continue;
-    if (in.kw == "from") {
-      seen.clear();
-      continue;
-    }
-    if (in.kw != "run" || !in.shell) continue;
-    std::set<int> now;
-    for (const auto& c : in.shell->commands) {
-      if (c.name == "curl") now.insert(0);
-      if (c.name == "wget") now.insert(1);
-    }
-    seen.insert(now.begin(), now.end());
-    if (!now.empty() && seen.size() >= 2) ctx.Add("DL4001", in.line);
-  }
-}
-
-void Dl4001(RuleContext& ctx) {
-  Dl4001Pass(ctx, false);
-  Dl4001Pass(ctx, true);
-}
-
-// DL4006: a RUN with a pipe while the SHELL has no `-o pipefail`.
-void Dl4006(RuleContext& ctx) {
-  bool ok = false;
-  for (const auto& in : ctx.m.insts) {
-    if (in.onbuild) continue;
-    if (in.kw == "from") {
-      ok = false;
-      continue;
-    }
-    if (in.kw == "shell") {
-      std::string joined;
-      for (const auto& w : in.ast->args) joined += (joined.empty() ? "" : " ") + w;
-      if (IsNonPosixShell(joined)) {
-        ok = true;
-        continue;
-      }
-      ParsedShell s = ParseShell(joined);
-      ok = false;
-      for (const auto& c : s.commands) {
-        std::string base = ShellBasename(c.name);
-        if ((base == "bash" || base == "zsh" || base == "ash") && c.HasFlag("o") && c.HasArg("pipefail")) ok = true;
-      }
-      continue;
-    }
-    if (in.kw == "run" && !ok && in.shell && in.shell->has_pipes) ctx.Add("DL4006", in.line);
+    if (AnyCommand(*in.shell, Dl3019) && !HasCacheDir(in, "/var/cache/apk")) ctx.Add("DL3019", in.line);
   }
 }
 
@@ -616,14 +387,9 @@ bool IsNonPosixShell(const std::string& shell) {
 }
 
 void RunCommandRules(RuleContext& ctx) {
-  Dl3059(ctx);
+  RunConsecutiveRunRule(ctx);
   RunSimple(ctx);
-  Dl3009(ctx);
-  Dl3060(ctx);
-  Dl3010(ctx);
-  Dl3042(ctx);
-  Dl4001(ctx);
-  Dl4006(ctx);
+  RunStageCommandRules(ctx);
 }
 
 }  // namespace kiln::lint

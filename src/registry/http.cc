@@ -11,6 +11,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "base/strings.h"
 #include "base/fs.h"
 
 namespace kiln::registry {
@@ -43,11 +44,6 @@ struct Ctx {
   bool sink_aborted = false;
   std::string read_error;
 };
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 size_t OnHeader(char* buf, size_t size, size_t n, void* ud) {
   auto* ctx = static_cast<Ctx*>(ud);

@@ -27,9 +27,15 @@
 //   from /etc/group when the group is not given explicitly). The cwd is created
 //   when missing (mode 0755, owned by the user, as BuildKit does). stdin is
 //   /dev/null; stdout and stderr go, interleaved, to the OutputSink as they come.
+// - The process runs in a cgroup of its own (runner/cgroup.h) with
+//   `resources` applied and the default device allow-list; when the cgroup
+//   cannot be made and the resources are the defaults, the step runs without
+//   one (a warning on stderr, once); otherwise Run fails before it starts.
 // - The whole process tree is killed and every mount vanishes with the mount
 //   namespace on exit, failure, timeout, cancellation, and when kiln dies
 //   (PR_SET_PDEATHSIG on the thread calling Run; Run blocks until the end).
+//   Whatever is left in the step's cgroup is killed, and the cgroup removed,
+//   before Run returns.
 // Error codes: a non-zero exit is kFailedPrecondition with BuildKit's wording;
 // timeout and cancellation are kCancelled; a bad spec, an unknown user or a
 // command not found is kInvalidArgument; a failed syscall is kIOError naming the
@@ -37,6 +43,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -72,10 +79,22 @@ struct ProcessSpec {
   bool insecure = false;
 };
 
+// Limits of one RUN step's cgroup (0 or less: none). The default pids limit
+// contains a fork bomb; memory and CPU limits are set only when asked for
+// (kiln build --memory, --cpu-quota, --cpu-period, --pids-limit).
+struct Resources {
+  static constexpr int64_t kDefaultPidsMax = 4096;
+  int64_t pids_max = kDefaultPidsMax;
+  int64_t memory_bytes = 0;
+  int64_t cpu_quota_us = 0;   // CPU time per period
+  int64_t cpu_period_us = 0;  // 0: 100000
+};
+
 struct RunSpec {
   MountPoint root;                  // the root filesystem ("/"), usually an overlay
   std::vector<MountPoint> mounts;   // further mounts, in order
   ProcessSpec process;
+  Resources resources;
   // Polled (every 50 ms) while the process runs: when it becomes true the
   // process tree is killed and Run returns kCancelled.
   const std::atomic<bool>* cancel = nullptr;

@@ -13,8 +13,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <mutex>
+#include <optional>
 
 #include "base/fs.h"
+#include "runner/cgroup.h"
 #include "runner/container.h"
 #include "runner/executor.h"
 #include "runner/stubs.h"
@@ -214,6 +217,19 @@ Result<pid_t> Start(const ContainerConfig& cfg, int parent_sock, int child_sock,
   return pid;
 }
 
+// The step's cgroup; without one (no cgroup filesystem, not writable) a step
+// with the default resources still runs, after one warning.
+Result<std::optional<StepCgroup>> MakeCgroup(const Resources& r) {
+  Result<StepCgroup> cg = StepCgroup::Create(r);
+  if (cg.ok()) return std::optional<StepCgroup>(std::move(*cg));
+  if (NeedsCgroup(r)) return cg.status().WithContext("run: the step's resource limits need a cgroup");
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    fprintf(stderr, "WARNING: RUN steps run without a cgroup (no pids limit): %s\n", cg.status().ToString().c_str());
+  });
+  return std::optional<StepCgroup>();
+}
+
 class NamespaceExecutor : public Executor {
  public:
   Status Run(const RunSpec& spec, const OutputSink& output) override;
@@ -241,15 +257,18 @@ Status NamespaceExecutor::Run(const RunSpec& spec, const OutputSink& output) {
   if (pipe2(out, O_CLOEXEC) != 0) return Status::FromErrno(errno, "pipe2");
   Fd out_r(out[0]), out_w(out[1]);
 
+  ASSIGN_OR_RETURN(std::optional<StepCgroup> cgroup, MakeCgroup(spec.resources));
   Result<pid_t> started = Start(prep.cfg, parent_sock.get(), child_sock.get(), out_w.get());
   child_sock.reset();
   out_w.reset();
   if (!started.ok()) return started.status();
   pid_t pid = *started;
   Registration reg(pid);
+  // The init waits for 'G': what it forks is born in the cgroup.
+  Status joined = cgroup ? cgroup->Add(pid) : Status::OK();
   Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
-  if (pidfd.get() < 0 || send(parent_sock.get(), &kMsgGo, 1, MSG_NOSIGNAL) != 1) {
-    Status s = Status::FromErrno(errno, "start container init", std::to_string(pid));
+  if (!joined.ok() || pidfd.get() < 0 || send(parent_sock.get(), &kMsgGo, 1, MSG_NOSIGNAL) != 1) {
+    Status s = !joined.ok() ? joined : Status::FromErrno(errno, "start container init", std::to_string(pid));
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
     return s;
@@ -295,6 +314,8 @@ Status NamespaceExecutor::Run(const RunSpec& spec, const OutputSink& output) {
   if (out_open) drain();
   int st = 0;
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+  bool oom = cgroup && cgroup->OomKilled();
+  if (cgroup) RETURN_IF_ERROR(cgroup->KillAndRemove());
 
   std::string cmd = CommandLine(spec.process.args);
   if (timed_out) {
@@ -307,8 +328,13 @@ Status NamespaceExecutor::Run(const RunSpec& spec, const OutputSink& output) {
   if (n > 0 && msg[0] == kMsgError) return ChildError(std::string(msg, n));
   int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   if (code != 0) {
-    return Status::FailedPrecondition("process \"" + cmd + "\" did not complete successfully: exit code: " +
-                                      std::to_string(code));
+    Status s = Status::FailedPrecondition("process \"" + cmd + "\" did not complete successfully: exit code: " +
+                                          std::to_string(code));
+    if (oom) {
+      s = s.WithHint("the step ran out of memory: its limit is " + std::to_string(spec.resources.memory_bytes) +
+                     " bytes (kiln build --memory)");
+    }
+    return s;
   }
   return Status::OK();
 }

@@ -2,11 +2,11 @@
 
 #include <vector>
 
+#include "base/strings.h"
+
 namespace kiln::solver {
 
 namespace {
-
-bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 // "a/./b/" -> "a/b"; error on "..".
 Result<std::string> CleanSubdir(std::string_view in) {

@@ -40,6 +40,7 @@ struct BuildDeps {
   std::map<std::string, SecretSource> secrets;
   std::map<std::string, std::string> ssh;    // --ssh ID=SOCKET
   runner::ProcessSpec::Network network = runner::ProcessSpec::Network::kHost;  // --network
+  runner::Resources resources;               // each RUN step's cgroup limits
 };
 
 // The snapshot key a solved value holds ("" = scratch); InvalidArgument for a

@@ -248,6 +248,7 @@ class ExecOpImpl : public OpImpl {
     spec.process.no_new_privileges = false;  // as BuildKit: setuid binaries work in RUN
     // RUN --security=insecure (kiln build checked the entitlement): all capabilities, no seccomp.
     spec.process.insecure = e_.security == llb::SecurityMode::kInsecure;
+    spec.resources = d.resources;
     spec.cancel = ctx.cancel->flag();
     RETURN_IF_ERROR(d.executor->Run(spec, [&](std::string_view chunk) { ctx.log(chunk); }));
     ASSIGN_OR_RETURN(std::string key, root->Commit());

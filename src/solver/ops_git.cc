@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "base/strings.h"
 #include "base/fs.h"
 #include "solver/git_url.h"
 #include "solver/remote_context.h"
@@ -32,10 +33,6 @@ const std::vector<std::string> kGitEnv = {
         (getenv("GIT_SSH_COMMAND") ? getenv("GIT_SSH_COMMAND")
                                    : "ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4")};
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
 
 class GitSourceOp : public OpImpl {
  public:
@@ -71,7 +68,7 @@ class GitSourceOp : public OpImpl {
     ASSIGN_OR_RETURN(auto active, ActiveSnapshot::Prepare(r_, ""));
     ASSIGN_OR_RETURN(std::string dir, active->Dir());
     ASSIGN_OR_RETURN(auto cp, RunCommand({"cp", "-a", "--", src + "/.", dir + "/"}, "", {}, ctx.cancel));
-    if (cp.exit_code != 0) return Status::IOError("copying the checkout of " + what_ + ": " + Trim(cp.err));
+    if (cp.exit_code != 0) return Status::IOError("copying the checkout of " + what_ + ": " + TrimRight(cp.err, "\n \r"));
     ASSIGN_OR_RETURN(std::string key, active->Commit());
     return std::vector<ValuePtr>{std::make_shared<SnapshotValue>(key)};
   }
@@ -124,7 +121,7 @@ class GitSourceOp : public OpImpl {
     if (r->exit_code != 0) {
       std::string cmd = "git";
       for (const auto& a : args) cmd += " " + (a == url_.remote ? RedactGitRemote(a) : a);
-      return Status::Unavailable(verb_ + what_ + ": `" + cmd + "` failed: " + Trim(r->err));
+      return Status::Unavailable(verb_ + what_ + ": `" + cmd + "` failed: " + TrimRight(r->err, "\n \r"));
     }
     return r->out;
   }
@@ -199,7 +196,7 @@ class GitSourceOp : public OpImpl {
     for (const auto& args : tries) {
       ASSIGN_OR_RETURN(auto r, TryGit(ctx, dir, args));
       if (r.exit_code != 0) {
-        last_err = Trim(r.err);
+        last_err = TrimRight(r.err, "\n \r");
         continue;
       }
       auto have = TryGit(ctx, dir, {"cat-file", "-e", commit_ + "^{commit}"});

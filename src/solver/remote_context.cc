@@ -5,13 +5,13 @@
 
 #include <regex>
 
+#include "base/strings.h"
 #include "base/fs.h"
 #include "registry/http.h"
 
 namespace kiln::solver {
 
 namespace {
-bool StartsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 }  // namespace
 
 bool IsGitContextUrl(const std::string& s) {

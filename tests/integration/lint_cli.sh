@@ -85,6 +85,10 @@ grep -q "<checkstyle version='4.3'><file name='warn.Dockerfile' >" "$t/out" || f
 expect_exit 1 "$KILN" lint --no-shellcheck -f sarif -o report.sarif warn.Dockerfile
 [ ! -s "$t/out" ] || fail "-o still printed to stdout"
 grep -q '"version":"2.1.0"' report.sarif || fail "sarif file"
+grep -q '"helpUri":"https://github.com/hadolint/hadolint/wiki/DL3006"' report.sarif || fail "sarif rule help URI"
+expect_exit 1 "$KILN" lint --no-shellcheck -f junit warn.Dockerfile clean.Dockerfile
+grep -q '<testcase id="hadolint.rule.DL3006" time="0.001">' "$t/out" || fail "junit case"
+grep -q 'failures="0" id="hadolint" name="Hadolint 2.15.1" time="0.001"/></testsuites>$' "$t/out" || fail "junit clean suite"
 expect_exit 1 env HADOLINT_FORMAT=gnu "$KILN" lint --no-shellcheck warn.Dockerfile
 grep -q '^hadolint:warn.Dockerfile:1: DL3006 warning' "$t/out" || fail "HADOLINT_FORMAT"
 
@@ -128,6 +132,12 @@ cp "$t/out" many.out
 for f in $order; do "$KILN" lint "$f" >> each.out 2>/dev/null || true; done
 cmp -s many.out each.out || { diff each.out many.out >&2; fail "one call differs from the per-file reports"; }
 [ "$(cut -d: -f1 many.out | uniq)" = "$order" ] || fail "report not in input order"
+
+# The version: hadolint's words and the release matched, then kiln's
+expect_exit 0 "$KILN" lint --version
+grep -q '^Haskell Dockerfile Linter 2.15.1 (kiln lint ' "$t/out" || fail "--version"
+expect_exit 0 "$KILN" lint -v
+grep -q '^Haskell Dockerfile Linter 2.15.1 ' "$t/out" || fail "-v"
 
 # The rule list and the pre-commit hook
 expect_exit 0 "$KILN" lint --list-rules

@@ -1,0 +1,81 @@
+#include "build/context.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileop/unpack.h"
+#include "solver/remote_context.h"
+
+namespace kiln::build {
+namespace {
+
+// `kiln build -` (docker build -): stdin is the context as a tar (any compression
+// ADD extracts), or a Dockerfile alone with an empty context.
+Status ContextFromStdin(DockerfileFlags& f, const std::string& root, std::optional<TempDir>& holder) {
+  if (f.file == "-") return Status::InvalidArgument("the context and the Dockerfile cannot both come from stdin")
+                         .WithHint("give the Dockerfile with -f PATH, or a context directory");
+  RETURN_IF_ERROR(MakeDirs(root + "/tmp", 0700));
+  ASSIGN_OR_RETURN(TempDir t, TempDir::Create("stdin-context", root + "/tmp"));
+  holder.emplace(std::move(t));
+  std::string data = holder->path() + "/stdin", ctx = holder->path() + "/context";
+  ASSIGN_OR_RETURN(std::string in, ReadFileOrStdin("-"));
+  {  // a throwaway file: no fsync, it goes with the directory
+    Fd out(open(data.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (out.get() < 0) return Status::FromErrno(errno, "create", data);
+    RETURN_IF_ERROR(WriteAll(out.get(), in.data(), in.size(), data));
+  }
+  RETURN_IF_ERROR(MakeDirs(ctx, 0755));
+  if (fileop::IsArchive(data)) {
+    RETURN_IF_ERROR(fileop::Untar(data, ctx, ctx).WithContext("unpack the context from stdin"));
+    if (!f.file.empty() && f.file[0] != '/') f.file = ctx + "/" + f.file;
+  } else if (f.file.empty()) {
+    f.file = holder->path() + "/Dockerfile";
+    if (rename(data.c_str(), f.file.c_str()) != 0) return Status::FromErrno(errno, "rename", data);
+  }
+  f.context = ctx;
+  return Status::OK();
+}
+
+// `kiln build URL` (docker build's remote contexts): a git repository checked out
+// as ADD <git URL> does (#ref:subdir picks the ref and the context directory), or
+// an http(s) tarball (any compression ADD extracts; anything else is a lone
+// Dockerfile). -f is relative to the fetched context.
+Status ContextFromUrl(DockerfileFlags& f, const std::string& root, std::optional<TempDir>& holder) {
+  RETURN_IF_ERROR(MakeDirs(root + "/tmp", 0700));
+  ASSIGN_OR_RETURN(TempDir t, TempDir::Create("url-context", root + "/tmp"));
+  holder.emplace(std::move(t));
+  std::string ctx;
+  if (solver::IsGitContextUrl(f.context)) {
+    ASSIGN_OR_RETURN(ctx, solver::FetchGitContext(f.context, holder->path() + "/git"));
+  } else {
+    std::string data = holder->path() + "/download";
+    ctx = holder->path() + "/context";
+    RETURN_IF_ERROR(solver::DownloadHttpFile(f.context, data));
+    RETURN_IF_ERROR(MakeDirs(ctx, 0755));
+    if (fileop::IsArchive(data)) {
+      RETURN_IF_ERROR(fileop::Untar(data, ctx, ctx).WithContext("unpack the context from " + f.context));
+    } else if (f.file.empty()) {
+      f.file = holder->path() + "/Dockerfile";
+      if (rename(data.c_str(), f.file.c_str()) != 0) return Status::FromErrno(errno, "rename", data);
+    }
+  }
+  if (!f.file.empty() && f.file != "-" && f.file[0] != '/' && f.file.rfind(holder->path(), 0) != 0)
+    f.file = ctx + "/" + f.file;
+  f.context = ctx;
+  return Status::OK();
+}
+
+}  // namespace
+
+Status LocalizeContext(DockerfileFlags& f, const std::string& root, std::optional<TempDir>& holder) {
+  if (f.context == "-") RETURN_IF_ERROR(ContextFromStdin(f, root, holder));
+  if (solver::IsGitContextUrl(f.context) || solver::IsHttpContextUrl(f.context))
+    RETURN_IF_ERROR(ContextFromUrl(f, root, holder));
+  struct stat st;
+  if (stat(f.context.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return Status::NotFound("build context `" + f.context + "` is not a directory").WithHint("kiln build [flags] DIR");
+  return Status::OK();
+}
+
+}  // namespace kiln::build
