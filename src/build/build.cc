@@ -8,7 +8,6 @@
 #include "build/export.h"
 #include "build/flags.h"
 #include "build/merge.h"
-#include "lint/catalogue.h"
 #include "solver/build_result.h"
 #include "solver/snapshot_cache.h"
 
@@ -79,24 +78,6 @@ Status CheckEntitlements(const llb::Definition& def, const BuildTarget& t) {
     return st;
   }
   return Status::OK();
-}
-
-// BuildKit's build checks of a loaded Dockerfile, with those only lowering could
-// tell (`external`), `# check=` directives applied.
-std::vector<lint::Finding> BuildChecks(const LoadedDockerfile& l,
-                                       const std::vector<llb::Definition::CheckWarning>& external) {
-  lint::LintOptions opts;
-  opts.shellcheck = false;
-  opts.build_checks = true;
-  opts.build_args = l.lower.build_args;
-  opts.dockerignore = l.lower.dockerignore;
-  for (const auto& w : external) opts.external_checks.push_back({w.rule, w.message, w.line});
-  std::vector<lint::Finding> out;
-  for (auto& x : lint::Lint(l.ast, opts)) {
-    const lint::RuleInfo* r = lint::FindRule(x.code);
-    if (r && r->kind == lint::RuleKind::kBuildCheck) out.push_back(std::move(x));
-  }
-  return out;
 }
 
 // One target on its way through a build.

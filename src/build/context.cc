@@ -10,14 +10,38 @@
 namespace kiln::build {
 namespace {
 
+// A temporary directory under ROOT/tmp for a fetched context, kept in `holder`
+// (removed with it at the end of the build).
+Status MakeHolder(const std::string& root, const std::string& name, std::optional<TempDir>& holder) {
+  RETURN_IF_ERROR(MakeDirs(root + "/tmp", 0700));
+  ASSIGN_OR_RETURN(TempDir t, TempDir::Create(name, root + "/tmp"));
+  holder.emplace(std::move(t));
+  return Status::OK();
+}
+
+// `data` fetched from `what`: a tar of the context (any compression ADD extracts),
+// unpacked into `ctx` (true), or else a lone Dockerfile, which becomes -f when none
+// was given (false).
+Result<bool> UnpackContextOrDockerfile(const std::string& data, const std::string& ctx, const std::string& what,
+                                 const TempDir& holder, DockerfileFlags& f) {
+  RETURN_IF_ERROR(MakeDirs(ctx, 0755));
+  if (fileop::IsArchive(data)) {
+    RETURN_IF_ERROR(fileop::Untar(data, ctx, ctx).WithContext("unpack the context from " + what));
+    return true;
+  }
+  if (f.file.empty()) {
+    f.file = holder.path() + "/Dockerfile";
+    if (rename(data.c_str(), f.file.c_str()) != 0) return Status::FromErrno(errno, "rename", data);
+  }
+  return false;
+}
+
 // `kiln build -` (docker build -): stdin is the context as a tar (any compression
 // ADD extracts), or a Dockerfile alone with an empty context.
 Status ContextFromStdin(DockerfileFlags& f, const std::string& root, std::optional<TempDir>& holder) {
   if (f.file == "-") return Status::InvalidArgument("the context and the Dockerfile cannot both come from stdin")
                          .WithHint("give the Dockerfile with -f PATH, or a context directory");
-  RETURN_IF_ERROR(MakeDirs(root + "/tmp", 0700));
-  ASSIGN_OR_RETURN(TempDir t, TempDir::Create("stdin-context", root + "/tmp"));
-  holder.emplace(std::move(t));
+  RETURN_IF_ERROR(MakeHolder(root, "stdin-context", holder));
   std::string data = holder->path() + "/stdin", ctx = holder->path() + "/context";
   ASSIGN_OR_RETURN(std::string in, ReadFileOrStdin("-"));
   {  // a throwaway file: no fsync, it goes with the directory
@@ -25,14 +49,8 @@ Status ContextFromStdin(DockerfileFlags& f, const std::string& root, std::option
     if (out.get() < 0) return Status::FromErrno(errno, "create", data);
     RETURN_IF_ERROR(WriteAll(out.get(), in.data(), in.size(), data));
   }
-  RETURN_IF_ERROR(MakeDirs(ctx, 0755));
-  if (fileop::IsArchive(data)) {
-    RETURN_IF_ERROR(fileop::Untar(data, ctx, ctx).WithContext("unpack the context from stdin"));
-    if (!f.file.empty() && f.file[0] != '/') f.file = ctx + "/" + f.file;
-  } else if (f.file.empty()) {
-    f.file = holder->path() + "/Dockerfile";
-    if (rename(data.c_str(), f.file.c_str()) != 0) return Status::FromErrno(errno, "rename", data);
-  }
+  ASSIGN_OR_RETURN(bool archive, UnpackContextOrDockerfile(data, ctx, "stdin", *holder, f));
+  if (archive && !f.file.empty() && f.file[0] != '/') f.file = ctx + "/" + f.file;
   f.context = ctx;
   return Status::OK();
 }
@@ -42,9 +60,7 @@ Status ContextFromStdin(DockerfileFlags& f, const std::string& root, std::option
 // an http(s) tarball (any compression ADD extracts; anything else is a lone
 // Dockerfile). -f is relative to the fetched context.
 Status ContextFromUrl(DockerfileFlags& f, const std::string& root, std::optional<TempDir>& holder) {
-  RETURN_IF_ERROR(MakeDirs(root + "/tmp", 0700));
-  ASSIGN_OR_RETURN(TempDir t, TempDir::Create("url-context", root + "/tmp"));
-  holder.emplace(std::move(t));
+  RETURN_IF_ERROR(MakeHolder(root, "url-context", holder));
   std::string ctx;
   if (solver::IsGitContextUrl(f.context)) {
     ASSIGN_OR_RETURN(ctx, solver::FetchGitContext(f.context, holder->path() + "/git"));
@@ -52,13 +68,7 @@ Status ContextFromUrl(DockerfileFlags& f, const std::string& root, std::optional
     std::string data = holder->path() + "/download";
     ctx = holder->path() + "/context";
     RETURN_IF_ERROR(solver::DownloadHttpFile(f.context, data));
-    RETURN_IF_ERROR(MakeDirs(ctx, 0755));
-    if (fileop::IsArchive(data)) {
-      RETURN_IF_ERROR(fileop::Untar(data, ctx, ctx).WithContext("unpack the context from " + f.context));
-    } else if (f.file.empty()) {
-      f.file = holder->path() + "/Dockerfile";
-      if (rename(data.c_str(), f.file.c_str()) != 0) return Status::FromErrno(errno, "rename", data);
-    }
+    RETURN_IF_ERROR(UnpackContextOrDockerfile(data, ctx, f.context, *holder, f).status());
   }
   if (!f.file.empty() && f.file != "-" && f.file[0] != '/' && f.file.rfind(holder->path(), 0) != 0)
     f.file = ctx + "/" + f.file;

@@ -5,6 +5,8 @@
 #include "build/flags.h"
 #include "frontend/dockerignore.h"
 #include "frontend/parser.h"
+#include "lint/catalogue.h"
+#include "lint/lint.h"
 
 namespace kiln::build {
 namespace {
@@ -43,6 +45,22 @@ Result<LoadedDockerfile> LoadDockerfile(const DockerfileFlags& f, std::string* t
   out.display_name = f.file.empty() || f.file == "-" ? "Dockerfile" : f.file.substr(f.file.rfind('/') + 1);
   ASSIGN_OR_RETURN(out.ast, frontend::Parse(out.text, out.display_name));
   ASSIGN_OR_RETURN(out.lower.dockerignore, ContextDockerignore(f.context, out.path));
+  return out;
+}
+
+std::vector<lint::Finding> BuildChecks(const LoadedDockerfile& l,
+                                       const std::vector<llb::Definition::CheckWarning>& external) {
+  lint::LintOptions opts;
+  opts.shellcheck = false;
+  opts.build_checks = true;
+  opts.build_args = l.lower.build_args;
+  opts.dockerignore = l.lower.dockerignore;
+  for (const auto& w : external) opts.external_checks.push_back({w.rule, w.message, w.line});
+  std::vector<lint::Finding> out;
+  for (auto& x : lint::Lint(l.ast, opts)) {
+    const lint::RuleInfo* r = lint::FindRule(x.code);
+    if (r && r->kind == lint::RuleKind::kBuildCheck) out.push_back(std::move(x));
+  }
   return out;
 }
 

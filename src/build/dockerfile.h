@@ -9,6 +9,7 @@
 #include "base/status.h"
 #include "frontend/ast.h"
 #include "frontend/lower.h"
+#include "lint/lint.h"
 
 namespace kiln::build {
 
@@ -41,5 +42,11 @@ Result<std::vector<std::string>> ContextDockerignore(const std::string& context,
 // error (file:line:col; `text_out`, when given, receives the text so callers can
 // print the source line).
 Result<LoadedDockerfile> LoadDockerfile(const DockerfileFlags& flags, std::string* text_out = nullptr);
+
+// BuildKit's build checks of a loaded Dockerfile (lint's kBuildCheck rules only),
+// with those only lowering could tell (`external`) added; `# check=` directives
+// applied. kiln build reports them, `kiln build --check` prints them.
+std::vector<lint::Finding> BuildChecks(const LoadedDockerfile& l,
+                                       const std::vector<llb::Definition::CheckWarning>& external = {});
 
 }  // namespace kiln::build

@@ -105,16 +105,7 @@ void PrintSourceSnippet(FILE* out, const std::string& file, const std::string& t
 // only, nothing is built. Prints "Check complete, ..." and each finding with its
 // rule URL and source snippet to stdout; returns 1 when any was found.
 int CheckDockerfile(const build::LoadedDockerfile& l) {
-  lint::LintOptions opts;
-  opts.shellcheck = false;
-  opts.build_checks = true;
-  opts.build_args = l.lower.build_args;
-  opts.dockerignore = l.lower.dockerignore;
-  std::vector<lint::Finding> found;
-  for (auto& x : lint::Lint(l.ast, opts)) {
-    const lint::RuleInfo* r = lint::FindRule(x.code);
-    if (r && r->kind == lint::RuleKind::kBuildCheck) found.push_back(std::move(x));
-  }
+  std::vector<lint::Finding> found = build::BuildChecks(l);
   if (found.empty()) {
     printf("Check complete, no warnings found.\n");
     return 0;

@@ -18,28 +18,21 @@ namespace {
 
 // Flags shared by graph and outline (the docker build flags that change the graph).
 struct FrontendFlags {
-  std::string file;
-  std::string target;
-  std::vector<std::string> build_args;
-  std::vector<std::string> build_contexts;
-  std::vector<std::string> no_cache_filter;
-  std::string platform;
-  bool no_cache = false;
-  std::string context = ".";
+  build::DockerfileFlags df;  // loaded as kiln build loads it (build/dockerfile.h)
   std::string format;
 
   void Add(CLI::App* cmd) {
-    cmd->add_option("-f,--file", file, "the Dockerfile (default: CONTEXT/Dockerfile; - for stdin)");
-    cmd->add_option("--target", target, "the stage to build (default: the last one)");
-    cmd->add_option("--build-arg", build_args, "a build argument K=V (K alone takes $K from the environment)")
+    cmd->add_option("-f,--file", df.file, "the Dockerfile (default: CONTEXT/Dockerfile; - for stdin)");
+    cmd->add_option("--target", df.target, "the stage to build (default: the last one)");
+    cmd->add_option("--build-arg", df.build_args, "a build argument K=V (K alone takes $K from the environment)")
         ->allow_extra_args(false);
-    cmd->add_option("--build-context", build_contexts, "a named context NAME=DIR or NAME=docker-image://REF")
+    cmd->add_option("--build-context", df.build_contexts, "a named context NAME=DIR or NAME=docker-image://REF")
         ->allow_extra_args(false);
-    cmd->add_option("--platform", platform, "the target platform, e.g. linux/arm64 (default: this machine's)");
-    cmd->add_flag("--no-cache", no_cache, "mark every step to run without the cache");
-    cmd->add_option("--no-cache-filter", no_cache_filter, "stages whose steps run without the cache")
+    cmd->add_option("--platform", df.platform, "the target platform, e.g. linux/arm64 (default: this machine's)");
+    cmd->add_flag("--no-cache", df.no_cache, "mark every step to run without the cache");
+    cmd->add_option("--no-cache-filter", df.no_cache_filter, "stages whose steps run without the cache")
         ->allow_extra_args(false);
-    cmd->add_option("CONTEXT", context, "the build context directory (default: .)");
+    cmd->add_option("CONTEXT", df.context, "the build context directory (default: .)");
   }
 };
 
@@ -54,20 +47,11 @@ struct Loaded {
   std::unique_ptr<frontend::NullImageMetaResolver> resolver;
 };
 
-// The Dockerfile as kiln build loads it (build/dockerfile.h): the same flags, the
-// same lookup inside the context, the same errors.
+// The Dockerfile as kiln build loads it: the same flags, the same lookup inside
+// the context, the same errors.
 Loaded Load(const FrontendFlags& f) {
-  build::DockerfileFlags df;
-  df.context = f.context;
-  df.file = f.file;
-  df.target = f.target;
-  df.platform = f.platform;
-  df.build_args = f.build_args;
-  df.build_contexts = f.build_contexts;
-  df.no_cache = f.no_cache;
-  df.no_cache_filter = f.no_cache_filter;
   std::string text;
-  auto l = build::LoadDockerfile(df, &text);
+  auto l = build::LoadDockerfile(f.df, &text);
   if (!l.ok()) FailWithSource(l.status(), text);
   Loaded out;
   out.ast = std::move(l->ast);
