@@ -2,10 +2,10 @@
 
 #include <crypt.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <sstream>
 
+#include "base/base64.h"
 #include "base/fs.h"
 #include "base/strings.h"
 
@@ -39,18 +39,6 @@ Result<std::vector<Right>> ParseRights(std::istringstream& words, const std::str
 
 bool ConstantTimeEqual(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string Base64Decode(const std::string& in) {
-  std::string out(in.size() / 4 * 3 + 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  if (n < 0) return "";
-  out.resize(static_cast<size_t>(n));
-  size_t pad = 0;
-  for (size_t i = in.size(); i > 0 && in[i - 1] == '='; i--) pad++;
-  out.resize(out.size() >= pad ? out.size() - pad : 0);
-  return out;
 }
 
 }  // namespace
@@ -139,10 +127,10 @@ AuthResult Authenticator::Authenticate(const std::string& authorization, Princip
     return find_token(Trim(authorization.substr(7), " \t\r")) ? AuthResult::kOk : AuthResult::kUnauthenticated;
   }
   if (authorization.rfind("Basic ", 0) != 0) return AuthResult::kUnauthenticated;
-  std::string pair = Base64Decode(Trim(authorization.substr(6), " \t\r"));
-  size_t colon = pair.find(':');
+  auto pair = Base64Decode(Trim(authorization.substr(6), " \t\r"));
+  size_t colon = pair.ok() ? pair->find(':') : std::string::npos;
   if (colon == std::string::npos) return AuthResult::kUnauthenticated;
-  std::string user = pair.substr(0, colon), password = pair.substr(colon + 1);
+  std::string user = pair->substr(0, colon), password = pair->substr(colon + 1);
   auto it = users_.find(user);
   if (it != users_.end() && CheckPassword(password, it->second.hash)) {
     *who = it->second.principal;

@@ -12,8 +12,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include <openssl/evp.h>
 
+#include "base/base64.h"
 #include "base/fs.h"
 #include "base/reference.h"
 
@@ -64,30 +64,6 @@ Status WriteConfig(const std::string& path, const json& cfg) {
 }
 
 }  // namespace
-
-std::string Base64Encode(const std::string& in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(n);
-  return out;
-}
-
-Result<std::string> Base64Decode(const std::string& in) {
-  std::string s;
-  for (char c : in)
-    if (!isspace(static_cast<unsigned char>(c))) s.push_back(c);
-  if (s.size() % 4 != 0) return Status::InvalidArgument("invalid base64 (length " + std::to_string(s.size()) + ")");
-  std::string out(s.size() / 4 * 3 + 1, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-  if (n < 0) return Status::InvalidArgument("invalid base64");
-  size_t pad = 0;
-  if (!s.empty() && s.back() == '=') pad++;
-  if (s.size() > 1 && s[s.size() - 2] == '=') pad++;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
 
 Result<ProcessOutput> RunProcess(const std::vector<std::string>& argv, const std::string& input) {
   int in[2], out[2], err[2];
@@ -215,7 +191,10 @@ Result<AuthConfig> DockerConfig::Get(const std::string& host) const {
   const json& e = cfg["auths"][k];
   if (!e.is_object()) return a;
   if (e.contains("auth") && e["auth"].is_string() && !e["auth"].get<std::string>().empty()) {
-    auto dec = Base64Decode(e["auth"].get<std::string>());
+    std::string enc;  // config.json may wrap the value
+    for (char c : e["auth"].get<std::string>())
+      if (!isspace(static_cast<unsigned char>(c))) enc.push_back(c);
+    auto dec = Base64Decode(enc);
     if (!dec.ok()) return Status::InvalidArgument("the \"auth\" entry for " + k + " in " + path_ + " is not valid base64");
     auto colon = dec->find(':');
     if (colon == std::string::npos)

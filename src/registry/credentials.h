@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/base64.h"
 #include "base/status.h"
 
 namespace kiln::registry {
@@ -44,10 +45,6 @@ class DockerConfig {
  private:
   std::string path_;
 };
-
-// base64 (standard alphabet, padded).
-std::string Base64Encode(const std::string& in);
-Result<std::string> Base64Decode(const std::string& in);
 
 // Runs argv with `input` on stdin; returns stdout. Non-zero exit gives an error
 // carrying stdout/stderr text. Used for credential helpers.

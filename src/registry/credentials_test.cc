@@ -12,16 +12,6 @@
 namespace kiln::registry {
 namespace {
 
-TEST(Base64, RoundTrip) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "user:pa:ss", std::string("\0\xff", 2)}) {
-    auto d = Base64Decode(Base64Encode(s));
-    ASSERT_TRUE(d.ok());
-    EXPECT_EQ(*d, s);
-  }
-  EXPECT_EQ(Base64Encode("alice:wonderland"), "YWxpY2U6d29uZGVybGFuZA==");
-  EXPECT_FALSE(Base64Decode("abc").ok());
-}
-
 TEST(DockerConfig, ReadsAuthsAndIdentityToken) {
   auto dir = TempDir::Create("kiln-cred");
   ASSERT_TRUE(dir.ok());
@@ -42,6 +32,18 @@ TEST(DockerConfig, ReadsAuthsAndIdentityToken) {
   EXPECT_EQ(local->password, "secret");
   EXPECT_EQ(cfg.Get("tok.example.com")->identity_token, "refresh-me");
   EXPECT_TRUE(cfg.Get("other.example.com")->empty());
+}
+
+TEST(DockerConfig, AuthMayBeWrapped) {
+  auto dir = TempDir::Create("kiln-cred");
+  ASSERT_TRUE(dir.ok());
+  ASSERT_TRUE(WriteFileAtomic(dir->path() + "/config.json",
+                              R"({"auths": {"localhost:5000": {"auth": "YWxpY2U6\nd29uZGVy bGFuZA=="}}})").ok());
+  DockerConfig cfg(dir->path());
+  auto a = cfg.Get("localhost:5000");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->username, "alice");
+  EXPECT_EQ(a->password, "wonderland");
 }
 
 TEST(DockerConfig, MissingAndMalformed) {
