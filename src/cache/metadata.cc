@@ -340,13 +340,7 @@ Result<std::vector<std::string>> MetadataStore::SnapshotChildren(const std::stri
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT key FROM snapshots WHERE parent=?1 ORDER BY key"));
   q.Bind(1, key);
-  std::vector<std::string> out;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back(q.Text(0));
-  }
-  return out;
+  return q.Texts(0);
 }
 
 Status MetadataStore::DeleteSnapshot(const std::string& key) {

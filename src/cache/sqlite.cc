@@ -44,6 +44,15 @@ Status SqlStmt::Run() {
   }
 }
 
+Result<std::vector<std::string>> SqlStmt::Texts(int col) {
+  std::vector<std::string> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) return out;
+    out.push_back(Text(col));
+  }
+}
+
 std::string SqlStmt::Text(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
   return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : std::string();

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
@@ -26,6 +27,8 @@ class SqlStmt {
   Result<bool> Step();
   // Steps to completion (for statements returning no rows).
   Status Run();
+  // Steps to completion, collecting column `col` of every row.
+  Result<std::vector<std::string>> Texts(int col);
   std::string Text(int col) const;
   int64_t Int(int col) const;
   bool IsNull(int col) const;

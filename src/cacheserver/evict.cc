@@ -64,11 +64,8 @@ Result<bool> Store::EvictOneManifest() {
   {
     ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT ref FROM manifest_refs WHERE digest = ?1"));
     st.Bind(1, digest);
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      freed.push_back(st.Text(0));
-    }
+    ASSIGN_OR_RETURN(std::vector<std::string> refs, st.Texts(0));
+    freed.insert(freed.end(), refs.begin(), refs.end());
   }
   RETURN_IF_ERROR(db_->Transaction([&]() -> Status {
     ASSIGN_OR_RETURN(auto t, db_->Prepare("DELETE FROM tags WHERE repo = ?1 AND digest = ?2"));

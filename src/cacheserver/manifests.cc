@@ -163,14 +163,9 @@ Status Store::DeleteManifest(const std::string& repo, const std::string& ref) {
 
 Result<std::vector<std::string>> Store::ListTags(const std::string& repo) {
   std::lock_guard lock(db_mu_);
-  std::vector<std::string> out;
   ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT tag FROM tags WHERE repo = ?1 ORDER BY tag"));
   st.Bind(1, repo);
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    out.push_back(st.Text(0));
-  }
+  ASSIGN_OR_RETURN(std::vector<std::string> out, st.Texts(0));
   if (out.empty()) {
     ASSIGN_OR_RETURN(auto q, db_->Prepare(
         "SELECT 1 FROM manifests WHERE repo = ?1 UNION ALL SELECT 1 FROM repo_blobs WHERE repo = ?1 LIMIT 1"));
@@ -183,14 +178,8 @@ Result<std::vector<std::string>> Store::ListTags(const std::string& repo) {
 
 Result<std::vector<std::string>> Store::ListRepositories() {
   std::lock_guard lock(db_mu_);
-  std::vector<std::string> out;
   ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT DISTINCT repo FROM manifests ORDER BY repo"));
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    out.push_back(st.Text(0));
-  }
-  return out;
+  return st.Texts(0);
 }
 
 }  // namespace kiln::cacheserver
